@@ -1,0 +1,1 @@
+"""Flowchart operations as pure functions on Transmissions, and the algorithms they use (no Qt)."""

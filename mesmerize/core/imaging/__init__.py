@@ -1,0 +1,1 @@
+"""Imaging data: TIFF I/O, ImgData and image-sequence operations."""

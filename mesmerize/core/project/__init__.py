@@ -1,0 +1,1 @@
+"""Projects: directory layout, configuration, the project DataFrame, samples, filters."""

@@ -1,0 +1,1 @@
+"""ROIs: manual and CNMF ROI types, the ROI list, masks, curve extraction, ImageJ import."""

@@ -1,0 +1,1 @@
+"""Synthetic calcium-imaging movies with ground truth, and the demo project built from them."""

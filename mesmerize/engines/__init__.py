@@ -1,0 +1,1 @@
+"""Heavy computation run inside batch subprocesses: motion correction, CNMF, CNMF-E (no Qt)."""

@@ -1,0 +1,1 @@
+"""The Qt layer: one sub-package per window family."""

@@ -1,0 +1,1 @@
+"""Figure builders and plot-state I/O (no Qt)."""
