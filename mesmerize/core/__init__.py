@@ -1,8 +1,23 @@
 """The pure-Python domain model of Mesmerize (no Qt anywhere below this package).
 
 ``from mesmerize.core import ViewerWorkEnv, ImgData`` is the import the user guide's scripts use.
+They are resolved on first access so that importing a light module such as
+``mesmerize.core.errors`` does not load the imaging stack.
 """
-from mesmerize.core.imaging.imgdata import ImgData
-from mesmerize.core.work_env import ViewerWorkEnv
+from __future__ import annotations
 
-__all__ = ["ImgData", "ViewerWorkEnv"]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "ImgData": "mesmerize.core.imaging.imgdata",
+    "ViewerWorkEnv": "mesmerize.core.work_env",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mesmerize.core' has no attribute {name!r}")
