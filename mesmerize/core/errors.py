@@ -18,6 +18,10 @@ class ImageLoadError(MesmerizeError, OSError):
     """An image file cannot be read, or its content has the wrong shape."""
 
 
+class ImageShapeError(ImageLoadError, ValueError):
+    """An image array has the wrong number of dimensions, an empty axis, or a non-numeric dtype."""
+
+
 class ROIError(MesmerizeError, ValueError):
     """An ROI is invalid (outside the image, too few vertices, unsupported type...)."""
 
