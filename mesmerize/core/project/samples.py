@@ -205,7 +205,7 @@ def _roi_curves(manager: Any, seq: np.ndarray) -> list[np.ndarray]:
     rois = list(manager.roi_list)
     n_frames = seq.shape[2]
     if manager.mode == "manual":
-        masks = np.stack([roi.mask(seq.shape[:2]) for roi in rois])
+        masks = (roi.mask(seq.shape[:2]) for roi in rois)
         return list(extract_curves(seq, masks))
     curves = []
     for i, roi in enumerate(rois):
