@@ -1,0 +1,72 @@
+"""The ``mesmerize`` command: demo project, help, version, refusing non-empty directories."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mesmerize import __version__
+from mesmerize.cli.main import main
+from mesmerize.core.project import Project
+from mesmerize.demo.demo_project import build_demo_project
+from mesmerize.demo.synthetic import SyntheticParams, load_ground_truth
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_demo_builds_a_project_with_the_sample_and_rois(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seed", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "Demo ready" in printed and "demo_mouse-_-session_1" in printed
+    project = Project.open(out / "project")
+    assert project.sample_ids() == ["demo_mouse-_-session_1"]
+    df = project.dataframe
+    truth = load_ground_truth(out / "raw" / "demo_movie_truth.npz")
+    assert truth.params.seed == 3
+    assert len(df) == len(truth.footprints) == 20
+    assert set(df["cell_type"]) == {"high_rate", "low_rate"}
+    assert set(df["stimulus"]) == {"light, sound"}
+    assert set(df["genotype"]) == {"wild_type"}
+    work_env = project.load_sample("demo_mouse-_-session_1")
+    assert work_env.meta["source"] == "mesmerize-synthetic"
+    curves = project.load_curves(df)
+    assert all(c.shape == (600,) and np.isfinite(c).all() for c in curves)
+
+
+def test_demo_refuses_a_non_empty_directory_unless_forced(tmp_path, capsys):
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["demo", "--out", str(out)]) == 1
+    assert "not empty" in capsys.readouterr().err
+    assert main(["demo", "--out", str(out), "--force"]) == 1  # --force never deletes notes.txt
+    assert "more than a previous demo" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_demo_force_replaces_a_previous_demo(tmp_path):
+    out = tmp_path / "demo"
+    small = SyntheticParams(shape=(50, 48, 48), n_neurons=3, seed=1)
+    build_demo_project(out, small, progress=lambda message: None)
+    assert main(["demo", "--out", str(out), "--seed", "2"]) == 1  # not empty, no --force
+    assert load_ground_truth(out / "raw" / "demo_movie_truth.npz").params.seed == 1
+    assert main(["demo", "--out", str(out), "--seed", "2", "--force"]) == 0
+    assert load_ground_truth(out / "raw" / "demo_movie_truth.npz").params.seed == 2
+    assert Project.open(out / "project").sample_ids() == ["demo_mouse-_-session_1"]
+
+
+def test_no_command_prints_help_and_version(capsys):
+    assert main([]) == 0
+    assert "demo" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+    assert main(["demo", "--seed", "x"]) == 2
+
+
+def test_python_m_mesmerize_help():
+    result = subprocess.run([sys.executable, "-m", "mesmerize", "--help"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "usage: mesmerize" in result.stdout and "demo" in result.stdout
