@@ -1,0 +1,1 @@
+"""Built-in flowchart operations, one module per node category (registered on import)."""

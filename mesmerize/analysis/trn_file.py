@@ -1,0 +1,89 @@
+"""The ``.trn`` file: a Transmission in HDF5 (h5py), with no pickle anywhere.
+
+Layout: root attributes ``kind = "mesmerize-transmission"``, ``format_version`` (int),
+``history`` (the HistoryTrace as JSON), ``info`` (JSON: project path, last output column, last
+unit, project column definitions); group ``df`` holds the DataFrame (see ``frame_hdf5``).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import h5py
+import pandas as pd
+
+from mesmerize.analysis.errors import TransmissionFileExistsError
+from mesmerize.analysis.frame_hdf5 import read_frame, write_frame
+from mesmerize.core.atomic import atomic_path
+from mesmerize.core.errors import FormatVersionError
+
+TRN_FORMAT_VERSION = 1
+TRN_KIND = "mesmerize-transmission"
+
+
+def write_trn(path: str | os.PathLike, df: pd.DataFrame, history: dict, info: dict,
+              overwrite: bool = False) -> Path:
+    """Atomically write a ``.trn`` file; refuses an existing ``path`` unless ``overwrite``."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise TransmissionFileExistsError(
+            f"{path} already exists. Save the Transmission to a new file, or pass "
+            "overwrite=True to replace it.")
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["kind"] = TRN_KIND
+            f.attrs["format_version"] = TRN_FORMAT_VERSION
+            f.attrs["history"] = json.dumps(history)
+            f.attrs["info"] = json.dumps(info)
+            write_frame(f.create_group("df"), df, "Transmission DataFrame")
+    return path
+
+
+def read_trn(path: str | os.PathLike) -> tuple[pd.DataFrame, dict, dict]:
+    """Read ``(df, history_dict, info_dict)`` from a ``.trn`` file.
+
+    Raises ``FileNotFoundError``, or ``FormatVersionError`` for a file that is not a Mesmerize
+    Transmission (e.g. a pandas/pickle HDF5 file) or was written by a newer Mesmerize.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No Transmission file at {path}.")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise FormatVersionError(f"{path} is not an HDF5 file, so not a .trn file: {exc}") from None
+    with f:
+        kind = f.attrs.get("kind")
+        version = f.attrs.get("format_version")
+        if kind != TRN_KIND or version is None:
+            raise FormatVersionError(
+                f"{path} is not a Mesmerize Transmission (.trn) file of this Mesmerize: it has "
+                "no kind/format_version. Files from the original Mesmerize (pickled pandas HDF5) "
+                "are refused because opening them could run code.")
+        version = _as_int(version, path)
+        if version > TRN_FORMAT_VERSION:
+            raise FormatVersionError(
+                f"{path} has format_version {version}, newer than this Mesmerize understands "
+                f"({TRN_FORMAT_VERSION}). Upgrade Mesmerize to open it.")
+        try:
+            history = json.loads(f.attrs["history"])
+            info = json.loads(f.attrs["info"])
+            df = read_frame(f["df"])
+        except FormatVersionError:
+            raise
+        except (KeyError, ValueError, TypeError) as exc:
+            raise FormatVersionError(
+                f"{path} is damaged or was not written by Mesmerize: {exc!r}") from None
+    return df, history, info
+
+
+def _as_int(value: Any, path: Path) -> int:
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError):
+        raise FormatVersionError(f"{path} has an invalid format_version {value!r}.") from None
+    if as_int != value:
+        raise FormatVersionError(f"{path} has an invalid format_version {value!r}.")
+    return as_int
