@@ -1,8 +1,8 @@
 """The ``mesmerize`` command.
 
+``mesmerize`` alone opens the Welcome Window (the desktop application).
 ``mesmerize demo [--out DIR] [--seed N] [--force]`` builds the demo project (a synthetic movie
-and a project holding it as a sample). ``mesmerize --version`` prints the version; ``mesmerize``
-alone prints this help. Exit status: 0 on success, 1 when the command failed, 2 for bad
+and a project holding it as a sample). ``mesmerize --version`` prints the version. Exit status: 0 on success, 1 when the command failed, 2 for bad
 arguments.
 """
 from __future__ import annotations
@@ -83,8 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version, or bad arguments (argparse already printed)
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     if args.command is None:
-        parser.print_help()
-        return 0
+        from mesmerize.gui.app import run_gui
+
+        return run_gui()
     try:
         return args.func(args)
     except MesmerizeError as exc:

@@ -1,0 +1,77 @@
+"""The desktop application: one QApplication, the Welcome Window, and the windows it opens.
+
+All windows share the project opened in the Welcome Window, so a Viewer started from it knows
+the project's ROI Type and Stimulus Type columns and a Project Browser sample opens in a Viewer.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Sequence
+
+from qtpy import QtWidgets
+
+from mesmerize.core.system_config import load_system_config
+from mesmerize.gui.project.welcome import WelcomeWindow
+from mesmerize.gui.viewer.window import ViewerWindow
+
+
+def has_display() -> bool:
+    """True when Qt can open real windows (an X11/Wayland display, or an explicit platform)."""
+    return bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("darwin", "win32")
+    )
+
+
+def _show_unhandled_exception(exc_type, exc, tb) -> None:
+    """PyQt5 aborts the process on an exception escaping a slot; report it and carry on."""
+    text = "".join(traceback.format_exception(exc_type, exc, tb))
+    sys.stderr.write(text)
+    app = QtWidgets.QApplication.instance()
+    if app is not None and not isinstance(exc, KeyboardInterrupt):
+        QtWidgets.QMessageBox.critical(None, "Mesmerize error", f"{exc_type.__name__}: {exc}")
+
+
+def build_welcome_window() -> WelcomeWindow:
+    """The Welcome Window wired to Viewer windows that follow its open project."""
+    holder: dict[str, WelcomeWindow] = {}
+
+    def plugins_dir() -> str | None:
+        return load_system_config().plugins_dir or None
+
+    def new_viewer(work_env=None) -> ViewerWindow:
+        project = holder["welcome"].get_project()
+        config = project.config if project is not None else None
+        window = ViewerWindow(
+            work_env=work_env,
+            roi_type_columns=config.roi_type_columns if config else (),
+            stimulus_types=config.stimulus_type_columns if config else (),
+            plugins_dir=plugins_dir(),
+        )
+        window.show()
+        return window
+
+    def open_sample(sample_id: str) -> ViewerWindow:
+        project = holder["welcome"].get_project()
+        return new_viewer(project.load_sample(sample_id))
+
+    welcome = WelcomeWindow(viewer_factory=new_viewer, sample_opener=open_sample)
+    holder["welcome"] = welcome
+    return welcome
+
+
+def run_gui(argv: Sequence[str] = ()) -> int:
+    """Open the Welcome Window and run the Qt event loop; returns the exit status."""
+    if not has_display():
+        sys.stderr.write(
+            "mesmerize: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it in a desktop "
+            "session, or use 'mesmerize demo' and the Python API on a headless machine.\n"
+        )
+        return 1
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["mesmerize", *argv])
+    sys.excepthook = _show_unhandled_exception
+    welcome = build_welcome_window()
+    welcome.show()
+    return app.exec_()

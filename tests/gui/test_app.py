@@ -1,0 +1,42 @@
+"""The desktop application's wiring: Welcome Window -> Viewer and Project Browser -> Viewer."""
+import numpy as np
+
+from mesmerize.cli.main import main
+from mesmerize.core.project import Project
+from mesmerize.demo.demo_project import build_demo_project
+from mesmerize.demo.synthetic import SyntheticParams
+from mesmerize.gui import app
+
+
+def test_viewer_from_welcome_window_knows_the_project_columns(qtbot, tmp_path):
+    build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
+                       progress=lambda message: None)
+    welcome = app.build_welcome_window()
+    qtbot.addWidget(welcome)
+    welcome.open_project(tmp_path / "demo" / "project")
+    viewer = welcome.new_viewer()
+    qtbot.addWidget(viewer)
+    assert list(viewer.vi.viewer.workEnv.roi_manager.roi_type_columns) == ["cell_type"]
+    assert viewer.get_module("stimulus_mapping").maps.keys() >= {"stimulus"}
+
+
+def test_project_browser_sample_opens_in_a_viewer(qtbot, tmp_path):
+    build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
+                       progress=lambda message: None)
+    welcome = app.build_welcome_window()
+    qtbot.addWidget(welcome)
+    welcome.open_project(tmp_path / "demo" / "project")
+    sample_id = Project.open(tmp_path / "demo" / "project").sample_ids()[0]
+    viewer = welcome._sample_opener(sample_id)
+    qtbot.addWidget(viewer)
+    work_env = viewer.vi.viewer.workEnv
+    assert work_env.sample_id == sample_id
+    assert len(work_env.roi_manager.roi_list) == 3
+    assert np.asarray(work_env.imgdata.seq).shape == (40, 40, 40)
+
+
+def test_without_a_display_the_gui_explains_and_fails(monkeypatch, capsys):
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main([]) == 1
+    assert "no display" in capsys.readouterr().err
