@@ -13,6 +13,7 @@ from typing import Sequence
 from qtpy import QtWidgets
 
 from mesmerize.core.system_config import load_system_config
+from mesmerize.gui.flowchart.window import FlowchartWindow
 from mesmerize.gui.project.welcome import WelcomeWindow
 from mesmerize.gui.viewer.window import ViewerWindow
 
@@ -35,7 +36,7 @@ def _show_unhandled_exception(exc_type, exc, tb) -> None:
 
 
 def build_welcome_window() -> WelcomeWindow:
-    """The Welcome Window wired to Viewer windows that follow its open project."""
+    """The Welcome Window wired to Viewer and Flowchart windows that follow its open project."""
     holder: dict[str, WelcomeWindow] = {}
 
     def plugins_dir() -> str | None:
@@ -57,7 +58,18 @@ def build_welcome_window() -> WelcomeWindow:
         project = holder["welcome"].get_project()
         return new_viewer(project.load_sample(sample_id))
 
-    welcome = WelcomeWindow(viewer_factory=new_viewer, sample_opener=open_sample)
+    def browser_tabs():
+        browser = holder["welcome"].project_browser
+        return browser.tabs if browser is not None else None
+
+    def new_flowchart(fc_path=None) -> FlowchartWindow:
+        window = FlowchartWindow(project_provider=holder["welcome"].get_project,
+                                 tabs_provider=browser_tabs, fc_path=fc_path)
+        window.show()
+        return window
+
+    welcome = WelcomeWindow(viewer_factory=new_viewer, sample_opener=open_sample,
+                            flowchart_factory=new_flowchart, flowchart_opener=new_flowchart)
     holder["welcome"] = welcome
     return welcome
 

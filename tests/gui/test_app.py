@@ -40,3 +40,16 @@ def test_without_a_display_the_gui_explains_and_fails(monkeypatch, capsys):
         monkeypatch.delenv(var, raising=False)
     assert main([]) == 1
     assert "no display" in capsys.readouterr().err
+
+
+def test_new_flowchart_lists_the_open_project(qtbot, tmp_path):
+    build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
+                       progress=lambda message: None)
+    welcome = app.build_welcome_window()
+    qtbot.addWidget(welcome)
+    welcome.open_project(tmp_path / "demo" / "project")
+    flowchart = welcome.new_flowchart()
+    qtbot.addWidget(flowchart)
+    node = flowchart.add_node("LoadProjDF")
+    assert node is not None
+    assert "LoadProjDF" in flowchart.node_types()
