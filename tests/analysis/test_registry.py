@@ -10,8 +10,8 @@ from mesmerize.core.errors import ParameterError
 
 GUIDE_NODES = {
     "Data": ["DropNa", "NormRaw", "SpliceArrays", "TextFilter"],
-    "Signal": ["Butterworth", "Normalize", "PowSpecDens", "RFFT", "Resample", "SavitzkyGolay",
-               "ScalerMeanVariance", "iRFFT"],
+    "Signal": ["Butterworth", "Normalize", "PeakDetect", "PeakFeatures", "PowSpecDens", "RFFT",
+               "Resample", "SavitzkyGolay", "ScalerMeanVariance", "iRFFT"],
     "Math": ["AbsoluteValue", "ArgGroupStat", "ArrayStats", "Derivative", "LinRegress",
              "LogTransform", "TVDiff", "XpowerY", "ZScore"],
 }
@@ -164,13 +164,17 @@ EMPTY_EXTRA = {"SpliceArrays": {"indices": "0:5"}, "TextFilter": {"Column": "g",
 def test_every_operation_accepts_empty_input(name, tmp_path):
     columns = ["_RAW_CURVE", "meta", "g", "ImgPath", "ImgInfoPath", "ROI_State"]
     df = pd.DataFrame({**{c: pd.Series([], dtype=object) for c in columns},
-                       "_X": pd.Series([], dtype=float)})
+                       "_X": pd.Series([], dtype=float),
+                       "_DERIVATIVE": pd.Series([], dtype=object),
+                       "_NORMALIZE": pd.Series([], dtype=object)})
     t = Transmission.from_dataframe(df, proj_path=tmp_path)
     op = get_operation(name)
     kwargs = dict(EMPTY_EXTRA.get(name, {}))
     if "data_column" in op.defaults():
         kwargs.setdefault("data_column", "_RAW_CURVE")
-    out = op(t, **kwargs)
+    # PeakDetect needs its Derivative and Normalized terminals; other extra terminals are optional
+    extra_inputs = [t if name in ("Derivative", "Normalized") else None for name in op.inputs[1:]]
+    out = op(t, *extra_inputs, **kwargs)
     assert len(out.df) == 0
     assert out.last_output is None or out.last_output in out.df.columns
     block = t.history_trace.data_blocks[0]
