@@ -30,6 +30,7 @@ setup(
     entry_points={
         "console_scripts": [
             "mesmerize=mesmerize.cli.main:main",
+            "mesmerize-scheduler=mesmerize.cli.scheduler:main",
         ],
     },
     classifiers=[
