@@ -13,8 +13,10 @@ from typing import Sequence
 from qtpy import QtWidgets
 
 from mesmerize.core.system_config import load_system_config
+from mesmerize.gui.batch import BatchManagerWindow, install_batch_manager_menu
 from mesmerize.gui.flowchart.window import FlowchartWindow
 from mesmerize.gui.project.welcome import WelcomeWindow
+from mesmerize.gui.viewer.add_to_project import install_add_to_project
 from mesmerize.gui.viewer.window import ViewerWindow
 
 
@@ -36,8 +38,17 @@ def _show_unhandled_exception(exc_type, exc, tb) -> None:
 
 
 def build_welcome_window() -> WelcomeWindow:
-    """The Welcome Window wired to Viewer and Flowchart windows that follow its open project."""
+    """The Welcome Window wired to Viewer and Flowchart windows that follow its open project.
+
+    All Viewers share one Batch Manager window, created the first time one is asked for.
+    """
     holder: dict[str, WelcomeWindow] = {}
+    batch_managers: list[BatchManagerWindow] = []
+
+    def batch_manager_window() -> BatchManagerWindow:
+        if not batch_managers:
+            batch_managers.append(BatchManagerWindow())
+        return batch_managers[0]
 
     def plugins_dir() -> str | None:
         return load_system_config().plugins_dir or None
@@ -51,6 +62,8 @@ def build_welcome_window() -> WelcomeWindow:
             stimulus_types=config.stimulus_type_columns if config else (),
             plugins_dir=plugins_dir(),
         )
+        install_add_to_project(window, holder["welcome"].get_project)
+        install_batch_manager_menu(window, batch_manager_window)
         window.show()
         return window
 

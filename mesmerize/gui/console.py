@@ -40,7 +40,9 @@ def build_viewer_namespace(viewer_window: ViewerWindow) -> dict[str, Any]:
     ``vi`` (ViewerUtils), ``all_modules`` (list of module names), ``ViewerWorkEnv``, ``ImgData``,
     ``get_workEnv()``, ``get_image()``, ``get_meta()``, ``get_module(name, hide=False)``,
     ``get_batch_manager()``, ``update_workEnv()``, ``clear_workEnv()`` and ``image_utils``
-    (``mesmerize.core.image_utils``; left out, with a logged warning, when it cannot be imported).
+    (``mesmerize.core.image_utils``; left out, with a logged warning, when it cannot be imported),
+    plus ``viewer`` (``vi.viewer``), which the guide's CNMF/CNMFE scripts pass as
+    ``bm.load_item_output(..., viewers=viewer, ...)`` without listing it in the namespace table.
     """
     vi = viewer_window.vi
 
@@ -70,6 +72,7 @@ def build_viewer_namespace(viewer_window: ViewerWindow) -> dict[str, Any]:
 
     namespace: dict[str, Any] = {
         "vi": vi,
+        "viewer": vi.viewer,
         "all_modules": viewer_window.module_names(),
         "ViewerWorkEnv": ViewerWorkEnv,
         "ImgData": ImgData,

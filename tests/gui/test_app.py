@@ -1,5 +1,6 @@
 """The desktop application's wiring: Welcome Window -> Viewer and Project Browser -> Viewer."""
 import numpy as np
+import pytest
 
 from mesmerize.cli.main import main
 from mesmerize.core.project import Project
@@ -8,27 +9,44 @@ from mesmerize.demo.synthetic import SyntheticParams
 from mesmerize.gui import app
 
 
-def test_viewer_from_welcome_window_knows_the_project_columns(qtbot, tmp_path):
+@pytest.fixture
+def make_welcome(qtbot):
+    """Welcome Windows that close their child windows first, then themselves, letting Qt finish
+    each close before the next (the in-process consoles answer asynchronously)."""
+    made = []
+
+    def make():
+        welcome = app.build_welcome_window()
+        made.append(welcome)
+        return welcome
+
+    yield make
+    for welcome in made:
+        for window in list(welcome.windows):
+            window.close()
+            qtbot.wait(20)
+        welcome.close()
+        qtbot.wait(20)
+
+
+def test_viewer_from_welcome_window_knows_the_project_columns(make_welcome, tmp_path):
     build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
                        progress=lambda message: None)
-    welcome = app.build_welcome_window()
-    qtbot.addWidget(welcome)
+    welcome = make_welcome()
     welcome.open_project(tmp_path / "demo" / "project")
     viewer = welcome.new_viewer()
-    qtbot.addWidget(viewer)
     assert list(viewer.vi.viewer.workEnv.roi_manager.roi_type_columns) == ["cell_type"]
     assert viewer.get_module("stimulus_mapping").maps.keys() >= {"stimulus"}
 
 
-def test_project_browser_sample_opens_in_a_viewer(qtbot, tmp_path):
+def test_project_browser_sample_opens_in_a_viewer(make_welcome, tmp_path):
     build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
                        progress=lambda message: None)
-    welcome = app.build_welcome_window()
-    qtbot.addWidget(welcome)
+    welcome = make_welcome()
     welcome.open_project(tmp_path / "demo" / "project")
     sample_id = Project.open(tmp_path / "demo" / "project").sample_ids()[0]
     viewer = welcome._sample_opener(sample_id)
-    qtbot.addWidget(viewer)
+    welcome.windows.append(viewer)
     work_env = viewer.vi.viewer.workEnv
     assert work_env.sample_id == sample_id
     assert len(work_env.roi_manager.roi_list) == 3
@@ -42,14 +60,19 @@ def test_without_a_display_the_gui_explains_and_fails(monkeypatch, capsys):
     assert "no display" in capsys.readouterr().err
 
 
-def test_new_flowchart_lists_the_open_project(qtbot, tmp_path):
+def test_new_flowchart_lists_the_open_project(make_welcome, tmp_path):
     build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
                        progress=lambda message: None)
-    welcome = app.build_welcome_window()
-    qtbot.addWidget(welcome)
+    welcome = make_welcome()
     welcome.open_project(tmp_path / "demo" / "project")
     flowchart = welcome.new_flowchart()
-    qtbot.addWidget(flowchart)
     node = flowchart.add_node("LoadProjDF")
     assert node is not None
     assert "LoadProjDF" in flowchart.node_types()
+
+
+def test_viewer_has_add_to_project_and_batch_manager_menus(make_welcome, tmp_path):
+    welcome = make_welcome()
+    viewer = welcome.new_viewer()
+    assert viewer.menu_action("File", "Add to Project") is not None
+    assert viewer.menu_action("Modules", "Batch Manager") is not None
