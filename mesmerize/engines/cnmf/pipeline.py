@@ -1,0 +1,254 @@
+"""The CNMF fit: initialise, alternate spatial / temporal updates, merge, evaluate, refit.
+
+Without patches (``rf`` None) everything runs on the whole field of view. With patches, each
+patch is initialised and fitted on its own (in parallel through the given
+``concurrent.futures.Executor``), the footprints are gathered in the full field of view,
+duplicates in overlaps are merged, and the fit is refined on the whole field of view.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import scipy.sparse
+
+from mesmerize.core.errors import ParameterError
+from mesmerize.core.meta import find_meta_path, load_meta_json
+from mesmerize.engines.cnmf.evaluation import evaluate_components
+from mesmerize.engines.cnmf.initialization import background_nmf, greedy_roi
+from mesmerize.engines.cnmf.merging import merge_components
+from mesmerize.engines.cnmf.movie import check_movie_values, movie_to_pixels, open_movie
+from mesmerize.engines.cnmf.noise import pixel_noise
+from mesmerize.engines.cnmf.params import CNMFParams
+from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
+from mesmerize.engines.cnmf.result import CNMFResult
+from mesmerize.engines.cnmf.spatial import update_spatial
+from mesmerize.engines.cnmf.temporal import TemporalState, update_temporal
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class RegionFit:
+    """Fit of one region (patch or FOV): A (n_pixels, K) sparse, b (n_pixels, nb), state."""
+
+    A: scipy.sparse.csc_matrix
+    b: np.ndarray
+    state: TemporalState
+
+
+def search_radius(params: CNMFParams) -> int:
+    """Dilation (pixels) of a footprint's support in the spatial update and r-value test."""
+    return max(params.gSig) // 2 + 1
+
+
+def seed_footprints(Ain: Any, dims: tuple[int, int]) -> scipy.sparse.csc_matrix:
+    """``Ain`` as (n_pixels, K) sparse: accepts (n_pixels, K) Fortran-order or (K, H, W)."""
+    H, W = dims
+    if scipy.sparse.issparse(Ain):
+        A = scipy.sparse.csc_matrix(Ain, dtype=np.float32)
+    else:
+        arr = np.asarray(Ain, dtype=np.float32)
+        if arr.ndim == 3 and arr.shape[1:] == (H, W):
+            arr = arr.transpose(2, 1, 0).reshape(H * W, -1)
+        A = scipy.sparse.csc_matrix(arr)
+    if A.shape[0] != H * W:
+        raise ParameterError(f"Ain has {A.shape[0]} pixels but the movie has {H}x{W}={H * W}; "
+                             "give (n_pixels, K) in Fortran order or (K, H, W)")
+    if A.shape[1] == 0 or (A.data.size and (A.data.min() < 0 or not np.isfinite(A.data).all())):
+        raise ParameterError("Ain must hold at least one non-negative, finite footprint")
+    return A
+
+
+def remove_static_background(Yr: np.ndarray, params: CNMFParams) -> np.ndarray:
+    """With ``gnb = 0`` there are no background components; the per-pixel temporal median (the
+    static background, including the resting fluorescence) is removed in place instead, so
+    that the components do not have to explain a constant offset."""
+    if params.gnb == 0:
+        Yr -= np.median(Yr, axis=1, keepdims=True)
+    return Yr
+
+
+def _drop_empty(A, C):
+    keep = (np.asarray(A.sum(axis=0)).ravel() > 0) & (C.max(axis=1) > 0)
+    return A[:, keep], C[keep]
+
+
+def fit_region(Yr: np.ndarray, dims: tuple[int, int], params: CNMFParams,
+               A0: scipy.sparse.spmatrix | None = None, C0: np.ndarray | None = None,
+               n_iter: int | None = None) -> RegionFit:
+    """Initialise (greedy, or from ``A0``/``C0``) and run the alternating updates.
+
+    Yr (n_pixels, T) float32, Fortran pixel order over ``dims``.
+    """
+    T = Yr.shape[1]
+    if A0 is None:
+        A_init, C, _ = greedy_roi(Yr, dims, params.k, params.gSig)
+        A = scipy.sparse.csc_matrix(A_init)
+    else:
+        A = scipy.sparse.csc_matrix(A0, dtype=np.float32)
+        if C0 is None:
+            med = np.median(Yr, axis=1)
+            AtA = np.asarray((A.T @ A).todense()) + 1e-9 * np.eye(A.shape[1])
+            C = np.maximum(np.linalg.solve(AtA, np.asarray(A.T @ (Yr - med[:, None]))), 0)
+        else:
+            C = np.asarray(C0)
+    C = np.asarray(C, dtype=np.float64)
+    b, f = background_nmf(Yr - np.asarray(A @ C, dtype=np.float32), params.gnb)
+    radius = search_radius(params)
+    state = TemporalState(C, np.zeros_like(C), np.zeros_like(C), f.astype(np.float64),
+                          np.zeros((C.shape[0], params.p)), np.zeros(C.shape[0]),
+                          np.zeros(C.shape[0]))
+    for it in range(n_iter or params.n_iter):
+        A, b = update_spatial(Yr, state.C, state.f, A, b, dims, radius)
+        A, C = _drop_empty(A, state.C)
+        if A.shape[1] == 0:
+            break
+        state = update_temporal(Yr, A, b, C, state.f, params.p, params.decay_time, params.fr)
+        if it == 0:
+            A, C_m, n_merged = merge_components(A, state.C, params.merge_thresh)
+            if n_merged:
+                state = update_temporal(Yr, A, b, C_m, state.f, params.p, params.decay_time,
+                                        params.fr)
+    if A.shape[1] != state.C.shape[0]:  # every footprint vanished before the temporal update
+        return RegionFit(scipy.sparse.csc_matrix(A), b, TemporalState(
+            *(np.zeros((0, T)),) * 3, state.f, np.zeros((0, params.p)), np.zeros(0), np.zeros(0)))
+    keep = state.C.max(axis=1) > 0
+    state = TemporalState(state.C[keep], state.S[keep], state.YrA[keep], state.f, state.g[keep],
+                          state.sn[keep], state.bl[keep])
+    return RegionFit(scipy.sparse.csc_matrix(A[:, keep]), b, state)
+
+
+def fit_patch(movie_path: str, window: tuple[int, int, int, int],
+              params: CNMFParams) -> tuple[scipy.sparse.csc_matrix, np.ndarray]:
+    """Fit one patch ``(y0, y1, x0, x1)`` of the movie (runs in an executor's worker).
+
+    Returns its footprints (n_patch_pixels, K) in Fortran order over the patch, and traces (K, T).
+    """
+    mov = open_movie(movie_path)
+    y0, y1, x0, x1 = window
+    Yr = movie_to_pixels(mov, y0, y1, x0, x1)
+    if not np.any(Yr.std(axis=1) > 0):
+        return (scipy.sparse.csc_matrix((Yr.shape[0], 0), dtype=np.float32),
+                np.zeros((0, Yr.shape[1])))
+    remove_static_background(Yr, params)
+    fitted = fit_region(Yr, (y1 - y0, x1 - x0), params)
+    return fitted.A, fitted.state.C
+
+
+def frame_rate_from_meta(movie_path: str | Path) -> float:
+    """``fps`` (Hz) of the meta data JSON beside the movie (``xyz.tif`` -> ``xyz.json``)."""
+    meta_path = find_meta_path(movie_path)
+    if meta_path is None:
+        raise ParameterError(f"the frame rate of {movie_path} is unknown: pass fr=..., put 'fr' "
+                             "in the parameters, or place its meta data JSON beside it")
+    return float(load_meta_json(meta_path)["fps"])
+
+
+def _check_inputs(dims: tuple[int, int], params: CNMFParams) -> None:
+    gy, gx = params.gSig
+    H, W = dims
+    if 2 * gy + 1 > H or 2 * gx + 1 > W:
+        raise ParameterError(f"gSig={params.gSig} is too large for the {H}x{W} field of view "
+                             "(2*gSig+1 must fit); lower gSig")
+    if params.rf is not None and 2 * max(gy, gx) + 1 > 2 * params.rf + 1:
+        raise ParameterError(f"gSig={params.gSig} is too large for patches of half-size "
+                             f"rf={params.rf}; lower gSig or raise rf")
+
+
+def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_dir: str | Path,
+        progress: Progress | None = None, executor: Executor | None = None,
+        fr: float | None = None) -> CNMFResult:
+    """Run CNMF on a movie file (TIFF [t, y, x] or .npy) and save the result in ``output_dir``.
+
+    params : a :class:`CNMFParams` or the guide's dict. The frame rate is ``fr`` (Hz) when
+    given, else ``params["fr"]``, else ``fps`` of the meta data JSON beside the movie.
+    progress : ``progress(fraction, message)`` callback. executor : runs the patches (serial
+    in this process when None). Returns the :class:`CNMFResult` (also written to output_dir).
+    """
+    report = progress or (lambda frac, msg: None)
+    if not isinstance(params, CNMFParams):
+        if fr is None and "fr" not in params:
+            fr = frame_rate_from_meta(movie_path)
+        params = CNMFParams.from_dict(params, fr=fr)
+    movie_path = str(movie_path)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    mov = open_movie(movie_path)
+    dims = (int(mov.shape[1]), int(mov.shape[2]))
+    _check_inputs(dims, params)
+    report(0.0, "checking the movie")
+    check_movie_values(mov)
+    t1 = time.perf_counter()
+    if params.Ain is not None:
+        report(0.1, "fitting seeded components")
+        Yr, sn = _load_pixels(mov, params, timings)
+        fitted = fit_region(Yr, dims, params, A0=seed_footprints(params.Ain, dims))
+    elif params.rf is None:
+        report(0.1, "initialising and fitting the field of view")
+        Yr, sn = _load_pixels(mov, params, timings)
+        fitted = fit_region(Yr, dims, params)
+    else:
+        windows = patch_windows(dims, params.rf, params.stride_cnmf)
+        report(0.1, f"fitting {len(windows)} patches")
+        if executor is None:
+            outs = [fit_patch(movie_path, w, params) for w in windows]
+        else:
+            futures = [executor.submit(fit_patch, movie_path, w, params) for w in windows]
+            outs = [fut.result() for fut in futures]
+        timings["patches"] = time.perf_counter() - t1
+        A_all = scipy.sparse.hstack([embed_footprints(A_p, w, dims)
+                                     for (A_p, _), w in zip(outs, windows)]).tocsc()
+        C_all = np.vstack([C_p for _, C_p in outs])
+        if A_all.shape[1] == 0:
+            raise ParameterError("no components were found in any patch; check gSig and k")
+        report(0.6, "merging patches and refining on the field of view")
+        A_m, C_m, _ = merge_components(A_all, C_all, params.merge_thresh)
+        Yr, sn = _load_pixels(mov, params, timings)
+        fitted = fit_region(Yr, dims, params, A0=A_m, C0=C_m)
+    timings["fit"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    report(0.8, "evaluating components")
+    result = _evaluate(Yr, fitted, dims, params, sn, timings)
+    timings["evaluation"] = time.perf_counter() - t2
+    if params.refit and result.idx_components.size:
+        t3 = time.perf_counter()
+        report(0.85, "refitting the accepted components")
+        idx = result.idx_components
+        fitted = fit_region(Yr, dims, params, A0=result.A[:, idx], C0=result.C[idx])
+        result = _evaluate(Yr, fitted, dims, params, sn, timings)
+        timings["refit"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    result.timings = timings
+    result.save(output_dir)
+    report(1.0, "done")
+    return result
+
+
+def _load_pixels(mov: np.ndarray, params: CNMFParams,
+                 timings: dict) -> tuple[np.ndarray, np.ndarray]:
+    t0 = time.perf_counter()
+    Yr = movie_to_pixels(mov)
+    sn = pixel_noise(Yr, params.noise_method)
+    remove_static_background(Yr, params)
+    timings["load_and_noise"] = time.perf_counter() - t0
+    return Yr, sn
+
+
+def _evaluate(Yr, fitted: RegionFit, dims, params: CNMFParams, sn, timings) -> CNMFResult:
+    st = fitted.state
+    if fitted.A.shape[1] == 0:
+        raise ParameterError("CNMF found no components: the movie shows no activity above "
+                             "noise for these parameters (check gSig, k and min_SNR)")
+    good, bad, snr, rval = evaluate_components(
+        Yr, fitted.A, st.C, st.YrA, fitted.b, st.f, params.fr, params.decay_time,
+        params.min_SNR, params.rval_thr, params.gSig)
+    return CNMFResult(A=fitted.A, b=fitted.b, C=st.C.astype(np.float32),
+                      f=st.f.astype(np.float32), YrA=st.YrA.astype(np.float32),
+                      S=st.S.astype(np.float32), sn=sn.astype(np.float32), g=st.g,
+                      dims=dims, idx_components=good, idx_components_bad=bad,
+                      SNR_comp=snr, r_values=rval, params=params.to_dict(), timings=timings)
