@@ -1,0 +1,148 @@
+"""Benchmark: CNMF-E correlation and PNR images of a 512 x 512 x 3000 1-photon movie on 2 cores.
+
+Streams a synthetic 1-photon movie (``mesmerize.demo.synthetic.write_synthetic_tiff``, uint16
+TIFF ``[t, y, x]``, ~1.5 GiB) to a directory (kept and reused with ``--keep``), then times
+``mesmerize.engines.cnmfe.corr_pnr`` with a process pool of ``--workers`` workers (and in-process
+with ``--workers 0``). Memory is sampled every 0.1 s over the main process and its workers:
+peak summed RSS (counts the movie's page-cache pages mapped by the memory maps) and peak summed
+RssAnon (the processes' own allocations); CPU time (user + system) of all processes, which
+does not depend on other load on the machine. Also prints how the true neuron centres rank in
+the PNR image.
+
+    PYTHONPATH=. python benchmarks/cnmfe_corr_pnr.py [--frames 3000] [--size 512] [--workers 2]
+        [--gsig 4] [--dir DIR] [--keep]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import resource  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+from mesmerize.demo.synthetic import (SyntheticParams, load_ground_truth,  # noqa: E402
+                                      write_synthetic_tiff)
+from mesmerize.engines.cnmfe import CNMFEParams, corr_pnr  # noqa: E402
+
+
+def _anon_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler(threading.Thread):
+    """Peak summed RSS and RssAnon (bytes) of this process and its children."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_rss = 0
+        self.peak_anon = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._halt.is_set():
+            procs = [me] + me.children(recursive=True)
+            rss = anon = 0
+            for p in procs:
+                try:
+                    rss += p.memory_info().rss
+                except psutil.Error:
+                    continue
+                anon += 1024 * _anon_kib(p.pid)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_anon = max(self.peak_anon, anon)
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its terminated children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
+
+
+def _limit_threads() -> None:
+    cv2.setNumThreads(1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=3000)
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--gsig", type=int, default=4)
+    ap.add_argument("--dir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep (and reuse) the movie")
+    args = ap.parse_args()
+    cv2.setNumThreads(1)
+    work = Path(args.dir or tempfile.mkdtemp(prefix="cnmfe_bench_"))
+    work.mkdir(parents=True, exist_ok=True)
+    movie = work / f"synthetic_1p_{args.size}x{args.size}x{args.frames}.tif"
+    truth_path = movie.with_name(movie.stem + "_truth.npz")
+    n_neurons = max(10, args.size * args.size // 1000)
+    if not (movie.exists() and truth_path.exists()):
+        t = time.perf_counter()
+        write_synthetic_tiff(movie, SyntheticParams(shape=(args.frames, args.size, args.size),
+                                                    n_neurons=n_neurons, neuron_radius=4.0,
+                                                    mode="1p", seed=0, dtype="uint16"))
+        print(f"wrote {movie} ({movie.stat().st_size / 2**30:.2f} GiB) in "
+              f"{time.perf_counter() - t:.1f} s")
+    params = CNMFEParams(gSig=args.gsig)
+    idle_anon = 1024 * _anon_kib(os.getpid())
+    sampler = MemorySampler()
+    sampler.start()
+    cpu0 = _cpu_seconds()
+    t = time.perf_counter()
+    if args.workers > 0:
+        with ProcessPoolExecutor(args.workers, initializer=_limit_threads) as pool:
+            res = corr_pnr(movie, params, work / "corr_pnr", executor=pool)
+    else:
+        res = corr_pnr(movie, params, work / "corr_pnr")
+    wall = time.perf_counter() - t
+    cpu = _cpu_seconds() - cpu0
+    sampler.stop()
+    truth = load_ground_truth(truth_path)  # after the run: its footprints alone are ~K*H*W*4 B
+    ctr = np.clip(np.round(truth.centers).astype(int), 0, args.size - 1)
+    top = np.percentile(res.pnr, 90)
+    in_top = np.mean([res.pnr[max(y - 1, 0):y + 2, max(x - 1, 0):x + 2].max() >= top
+                      for y, x in ctr])
+    print(f"movie {args.frames} x {args.size} x {args.size} uint16, gSig={args.gsig}, "
+          f"workers={args.workers}")
+    print(f"corr/PNR wall time: {wall:.1f} s ({args.frames / wall:.0f} frames/s); CPU time "
+          f"(user + system, main + workers): {cpu:.1f} s, load average {os.getloadavg()[0]:.1f}")
+    print(f"peak RSS (main + workers, incl. mapped movie pages): "
+          f"{sampler.peak_rss / 2**20:.0f} MiB")
+    print(f"peak RssAnon (main + workers, own allocations): {sampler.peak_anon / 2**20:.0f} MiB"
+          f" (main process before the run: {idle_anon / 2**20:.0f} MiB)")
+    print(f"true centres in the top PNR decile: {100 * in_top:.0f}% of {len(ctr)}")
+    if not args.keep:
+        for p in work.glob("synthetic_1p_*"):
+            p.unlink()
+
+
+if __name__ == "__main__":
+    main()
