@@ -31,6 +31,7 @@ setup(
         "console_scripts": [
             "mesmerize=mesmerize.cli.main:main",
             "mesmerize-scheduler=mesmerize.cli.scheduler:main",
+            "mesmerize-batch-runner=mesmerize.cli.batch_runner:main",
         ],
     },
     classifiers=[

@@ -42,7 +42,8 @@ def build_viewer_namespace(viewer_window: ViewerWindow) -> dict[str, Any]:
     ``get_batch_manager()``, ``update_workEnv()``, ``clear_workEnv()`` and ``image_utils``
     (``mesmerize.core.image_utils``; left out, with a logged warning, when it cannot be imported),
     plus ``viewer`` (``vi.viewer``), which the guide's CNMF/CNMFE scripts pass as
-    ``bm.load_item_output(..., viewers=viewer, ...)`` without listing it in the namespace table.
+    ``bm.load_item_output(..., viewers=viewer, ...)`` without listing it in the namespace table,
+    and ``this``, the window itself, as in every Mesmerize console (guide chapter "Consoles").
     """
     vi = viewer_window.vi
 
@@ -71,6 +72,7 @@ def build_viewer_namespace(viewer_window: ViewerWindow) -> dict[str, Any]:
         return manager
 
     namespace: dict[str, Any] = {
+        "this": viewer_window,
         "vi": vi,
         "viewer": vi.viewer,
         "all_modules": viewer_window.module_names(),

@@ -19,7 +19,7 @@ from .conftest import META
 
 GUIDE_NAMES = {"vi", "all_modules", "ViewerWorkEnv", "ImgData", "get_workEnv", "get_image",
                "get_meta", "get_module", "get_batch_manager", "update_workEnv", "clear_workEnv",
-               "image_utils", "viewer"}  # `viewer`: used by the guide's CNMF(E) scripts
+               "image_utils", "viewer", "this"}  # viewer: the guide's CNMF(E) scripts use it
 
 
 def test_namespace_has_exactly_the_guide_names(viewer):
@@ -29,6 +29,7 @@ def test_namespace_has_exactly_the_guide_names(viewer):
     assert namespace["all_modules"] == viewer.module_names()
     assert namespace["vi"] is viewer.vi
     assert namespace["viewer"] is viewer.vi.viewer
+    assert namespace["this"] is viewer
     assert hasattr(namespace["image_utils"], "auto_crop")
 
 
