@@ -1,12 +1,9 @@
-"""Mesmerize: calcium imaging analysis from raw movies to publication figures."""
+"""Mesmerize: calcium imaging analysis from raw movies to publication figures.
+
+``from mesmerize import Transmission`` (the user guide's import) is resolved on first use.
+"""
+from mesmerize.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    """``from mesmerize import Transmission`` (the user guide's import), resolved on first use."""
-    if name == "Transmission":
-        from mesmerize.analysis.transmission import Transmission
-
-        return Transmission
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {"Transmission": "mesmerize.analysis.transmission"})

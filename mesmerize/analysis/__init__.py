@@ -3,13 +3,7 @@
 ``Transmission``, ``HistoryTrace``, ``get_sampling_rate``, ``get_frequency_linspace``,
 ``get_operation`` and ``list_operations`` are imported lazily.
 """
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
-
-__all__ = ["HistoryTrace", "Transmission", "get_frequency_linspace", "get_operation",
-           "get_sampling_rate", "list_operations"]
+from mesmerize.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "Transmission": "mesmerize.analysis.transmission",
@@ -19,13 +13,5 @@ _EXPORTS = {
     "get_operation": "mesmerize.analysis.registry",
     "list_operations": "mesmerize.analysis.registry",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

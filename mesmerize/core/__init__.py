@@ -4,20 +4,11 @@
 They are resolved on first access so that importing a light module such as
 ``mesmerize.core.errors`` does not load the imaging stack.
 """
-from __future__ import annotations
+from mesmerize.lazy_exports import lazy_exports
 
-import importlib
-from typing import Any
-
-_LAZY = {
+_EXPORTS = {
     "ImgData": "mesmerize.core.imaging.imgdata",
     "ViewerWorkEnv": "mesmerize.core.work_env",
 }
-
-__all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'mesmerize.core' has no attribute {name!r}")
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -4,25 +4,12 @@
 sub-module (e.g. ``mesmerize.core.project.filters``) does not pull in the imaging and ROI
 packages that ``Project`` needs.
 """
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
-
-__all__ = ["CustomColumn", "Project", "ProjectConfig"]
+from mesmerize.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "CustomColumn": "mesmerize.core.project.config",
     "ProjectConfig": "mesmerize.core.project.config",
     "Project": "mesmerize.core.project.project",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
