@@ -10,6 +10,7 @@ import pytest
 from qtpy import QtCore, QtGui, QtWidgets
 
 from mesmerize.analysis import Transmission, get_operation, list_operations
+from mesmerize.analysis.ops.node_spec import list_node_specs
 from mesmerize.analysis.registry import CATEGORIES
 from mesmerize.core.errors import FormatVersionError
 from mesmerize.core.project import Project
@@ -91,7 +92,8 @@ def combo_items(box: QtWidgets.QComboBox) -> list[str]:
 # --- nodes generated from the registry -----------------------------------------------------------
 def test_library_has_a_node_per_operation_in_its_category(window):
     tree = window.library.getNodeTree()
-    assert list(tree) == ["Data", *[c for c in CATEGORIES[1:] if list_operations(c)]]
+    assert list(tree) == ["Data", *[c for c in CATEGORIES[1:]
+                                    if list_operations(c) or list_node_specs(c)]]
     for op in list_operations():
         assert op.name in tree[op.category]
         node = window.add_node(op.name)

@@ -72,9 +72,13 @@ class MesmerizeNode(Node):
         self._fit_width()
 
     def _fit_width(self) -> None:
-        """Widen the node's box so its name fits (pyqtgraph draws every node 100 px wide)."""
+        """Widen the node's box so its name and its terminal labels fit side by side (pyqtgraph
+        draws every node 100 px wide)."""
         item = self.graphicsItem()
-        width = max(100.0, item.nameItem.boundingRect().width() + 16.0)
+        labels = [max((t.graphicsItem().box.boundingRect().width()
+                       + t.graphicsItem().label.boundingRect().width() for t in terms.values()),
+                      default=0.0) for terms in (self.inputs(), self.outputs())]
+        width = max(100.0, item.nameItem.boundingRect().width() + 16.0, sum(labels) + 16.0)
         item.bounds.setWidth(width)
         item.nameItem.setPos(width / 2.0 - item.nameItem.boundingRect().width() / 2.0, 0)
         item.setTitleOffset(TITLE_OFFSET)

@@ -1,5 +1,6 @@
 """The node library of a Flowchart window: the Data source/sink/viewer nodes and one node per
-registered operation, organised by the registry's categories (right click -> Add node)."""
+registered operation and NodeSpec, organised by the registry's categories (right click -> Add
+node)."""
 from __future__ import annotations
 
 from pyqtgraph.flowchart.NodeLibrary import NodeLibrary
@@ -8,6 +9,7 @@ from mesmerize.analysis.registry import CATEGORIES
 from mesmerize.gui.flowchart.context import FlowchartContext
 from mesmerize.gui.flowchart.io_nodes import LoadFileNode, LoadProjDFNode, MergeNode, SaveNode
 from mesmerize.gui.flowchart.nodes_from_registry import operation_node_classes
+from mesmerize.gui.flowchart.nodes_from_specs import spec_node_classes
 from mesmerize.gui.flowchart.view_nodes import ViewHistoryNode, ViewTransmissionNode
 
 CONTEXT_NODES = (LoadFileNode, LoadProjDFNode, SaveNode, MergeNode)
@@ -23,6 +25,6 @@ def build_node_library(context: FlowchartContext) -> NodeLibrary:
     for cls in VIEW_NODES:
         library.addNodeType(cls, [("Data",)])
     for category in CATEGORIES:
-        for cls in operation_node_classes(category):
+        for cls in (*operation_node_classes(category), *spec_node_classes(category)):
             library.addNodeType(cls, [(category,)])
     return library
