@@ -14,6 +14,7 @@ from qtpy import QtWidgets
 
 from mesmerize.core.system_config import load_system_config
 from mesmerize.gui.batch import BatchManagerWindow, install_batch_manager_menu
+from mesmerize.gui.batch.output_opener import output_opener_for
 from mesmerize.gui.flowchart.window import FlowchartWindow
 from mesmerize.gui.project.welcome import WelcomeWindow
 from mesmerize.gui.viewer.add_to_project import install_add_to_project
@@ -47,7 +48,9 @@ def build_welcome_window() -> WelcomeWindow:
 
     def batch_manager_window() -> BatchManagerWindow:
         if not batch_managers:
-            batch_managers.append(BatchManagerWindow())
+            window = BatchManagerWindow()
+            window.output_opener = output_opener_for(window)
+            batch_managers.append(window)
         return batch_managers[0]
 
     def plugins_dir() -> str | None:

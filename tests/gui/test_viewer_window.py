@@ -238,7 +238,8 @@ def test_get_module_hide_and_unknown_name(viewer):
     with pytest.raises(ParameterError, match="tiff_io"):
         viewer.get_module("no_such_module")
     assert viewer.module_names() == ["tiff_io", "roi_manager", "stimulus_mapping",
-                                     "script_editor"]
+                                     "script_editor", "caiman_motion_correction", "cnmf",
+                                     "cnmfe"]
 
 
 def test_play_pause(loaded_viewer):

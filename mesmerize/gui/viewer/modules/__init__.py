@@ -14,6 +14,9 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mesmerize.gui.viewer.modules.roi_manager:ROIManagerModule",
     "mesmerize.gui.viewer.modules.stimulus_mapping:StimulusMappingModule",
     "mesmerize.gui.viewer.modules.script_editor:ScriptEditorModule",
+    "mesmerize.gui.viewer.modules.caiman_motion_correction:MotionCorrectionModule",
+    "mesmerize.gui.viewer.modules.cnmf:CNMFModule",
+    "mesmerize.gui.viewer.modules.cnmfe:CNMFEModule",
 )
 
 
