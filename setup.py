@@ -7,8 +7,8 @@ HERE = Path(__file__).parent
 
 
 def _requirements(name: str) -> list[str]:
-    lines = (HERE / name).read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+    lines = (ln.split("#", 1)[0].strip() for ln in (HERE / name).read_text().splitlines())
+    return [ln for ln in lines if ln]
 
 
 setup(
