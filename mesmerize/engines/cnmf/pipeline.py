@@ -53,8 +53,13 @@ def seed_footprints(Ain: Any, dims: tuple[int, int]) -> scipy.sparse.csc_matrix:
         A = scipy.sparse.csc_matrix(Ain, dtype=np.float32)
     else:
         arr = np.asarray(Ain, dtype=np.float32)
-        if arr.ndim == 3 and arr.shape[1:] == (H, W):
+        if arr.ndim == 3:
+            if arr.shape[1:] != (H, W):
+                raise ParameterError(f"Ain has shape {arr.shape} but the movie frames are "
+                                     f"{H}x{W}; give (K, {H}, {W}) footprints or (n_pixels, K)")
             arr = arr.transpose(2, 1, 0).reshape(H * W, -1)
+        elif arr.ndim != 2:
+            raise ParameterError(f"Ain must be (n_pixels, K) or (K, H, W), got shape {arr.shape}")
         A = scipy.sparse.csc_matrix(arr)
     if A.shape[0] != H * W:
         raise ParameterError(f"Ain has {A.shape[0]} pixels but the movie has {H}x{W}={H * W}; "

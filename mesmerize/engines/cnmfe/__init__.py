@@ -2,5 +2,6 @@
 and PNR images (``corr_pnr``), greedy seed initialisation and the ring background model."""
 from .corr_pnr import CorrPNRResult, corr_pnr
 from .params import CNMFEParams
+from .pipeline import fit
 
-__all__ = ["CNMFEParams", "CorrPNRResult", "corr_pnr"]
+__all__ = ["CNMFEParams", "CorrPNRResult", "corr_pnr", "fit"]
