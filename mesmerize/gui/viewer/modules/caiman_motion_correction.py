@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mesmerize.core.errors import ParameterError
 from mesmerize.engines.motion_correction.params import BIT_DEPTHS, MotionCorrectionParams
 from mesmerize.gui.viewer.modules.param_form import BatchModule, Field, ParamForm
 
@@ -66,24 +65,14 @@ class MotionCorrectionModule(BatchModule):
         super().__init__(vi, parent)
         self.params: dict[str, Any] = dict(DEFAULTS)
         self.form = ParamForm(FIELDS, self.params)
+        self.forms = (self.form,)
         self.add_button = self.add_section("NoRMCorre (rigid + piecewise rigid)", self.form,
                                            "Add to batch", self._add_current)
         self.finish_layout()
 
-    def get_params(self) -> dict[str, Any]:
-        """A copy of the current parameters (the guide's keys)."""
-        return dict(self.params)
-
-    def set_params(self, params: Mapping[str, Any]) -> None:
-        """Set parameters from the guide's dict (keys not given keep their value); refused with
-        ``ParameterError`` naming the problem when the result is not valid."""
-        if not isinstance(params, Mapping):
-            raise ParameterError(f"set_params needs a dict, got {type(params).__name__}")
-        merged = {**self.params, **params}
-        MotionCorrectionParams.from_dict(merged)
-        self.params.clear()
-        self.params.update(merged)
-        self.form.show_values()
+    def validate_params(self, params: Mapping[str, Any]) -> None:
+        """Refuse parameters NoRMCorre cannot run with (``ParameterError``)."""
+        MotionCorrectionParams.from_dict(params)
 
     def add_to_batch(self) -> str:
         """Add an item with the current parameters, named ``name_elas``, taking the work
@@ -95,5 +84,5 @@ class MotionCorrectionModule(BatchModule):
 
     def _add(self, work_env) -> str:
         params = self.get_params()
-        MotionCorrectionParams.from_dict(params)
+        self.validate_params(params)
         return self.add_item(KIND, params.get("name_elas"), params, work_env)

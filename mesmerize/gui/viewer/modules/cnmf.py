@@ -74,26 +74,12 @@ class CNMFModule(BatchModule):
         super().__init__(vi, parent)
         self.params: dict[str, Any] = dict(DEFAULTS)
         self.form = ParamForm(FIELDS, self.params)
+        self.forms = (self.form,)
         self.add_button = self.add_section("CNMF", self.form, "Add to batch", self._add_current)
         self.finish_layout()
 
-    def get_params(self) -> dict[str, Any]:
-        """A copy of the current parameters (the guide's keys)."""
-        return dict(self.params)
-
-    def set_params(self, params: Mapping[str, Any]) -> None:
-        """Set parameters from the guide's dict (keys not given keep their value); refused with
-        ``ParameterError`` naming the problem when the result is not valid."""
-        if not isinstance(params, Mapping):
-            raise ParameterError(f"set_params needs a dict, got {type(params).__name__}")
-        merged = {**self.params, **params}
-        self._validate(merged)
-        self.params.clear()
-        self.params.update(merged)
-        self.form.show_values()
-
-    @staticmethod
-    def _validate(params: Mapping[str, Any]) -> None:
+    def validate_params(self, params: Mapping[str, Any]) -> None:
+        """Refuse parameters CNMF cannot run with (``ParameterError``)."""
         check_input_choice(params)
         CNMFParams.from_dict(params)
 
@@ -107,5 +93,5 @@ class CNMFModule(BatchModule):
 
     def _add(self, work_env) -> str:
         params = self.get_params()
-        self._validate(params)
+        self.validate_params(params)
         return self.add_item(KIND, params.get("name_cnmf"), params, work_env)

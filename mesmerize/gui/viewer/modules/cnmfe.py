@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mesmerize.core.errors import ParameterError
 from mesmerize.engines.cnmfe.params import CNMFEParams
 from mesmerize.gui.viewer.modules.cnmf import INPUTS, check_input_choice
 from mesmerize.gui.viewer.modules.param_form import BatchModule, Field, ParamForm
@@ -87,24 +86,13 @@ class CNMFEModule(BatchModule):
             self._add_corr_pnr_current)
         self.cnmfe_button = self.add_section(
             "Perform CNMF-E", self.cnmfe_form, "Add to batch", self._add_cnmfe_current)
+        self.forms = (self.corr_pnr_form, self.cnmfe_form)
         self.finish_layout()
 
-    def get_params(self) -> dict[str, Any]:
-        """A copy of the current parameters (the guide's keys)."""
-        return dict(self.params)
-
-    def set_params(self, params: Mapping[str, Any]) -> None:
-        """Set parameters from the guide's dict (keys not given keep their value); refused with
-        ``ParameterError`` naming the problem when the result is not valid."""
-        if not isinstance(params, Mapping):
-            raise ParameterError(f"set_params needs a dict, got {type(params).__name__}")
-        merged = {**self.params, **params}
-        check_input_choice(merged)
-        CNMFEParams.from_dict(merged)
-        self.params.clear()
-        self.params.update(merged)
-        self.corr_pnr_form.show_values()
-        self.cnmfe_form.show_values()
+    def validate_params(self, params: Mapping[str, Any]) -> None:
+        """Refuse parameters CNMF-E cannot run with (``ParameterError``)."""
+        check_input_choice(params)
+        CNMFEParams.from_dict(params)
 
     def add_to_batch_corr_pnr(self) -> str:
         """Add an "Inspect Correlation and PNR" item named ``name_corr_pnr``; returns its UUID."""

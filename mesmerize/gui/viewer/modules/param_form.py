@@ -193,6 +193,28 @@ class BatchModule(ViewerModule):
         return result
 
     # ---- script API shared by the modules ------------------------------------------------
+    # set by each module: its parameters (the guide's dict), the forms showing them, and
+    # validate_params(params), raising ParameterError when the engine cannot run with them
+    params: dict[str, Any]
+    forms: Sequence[ParamForm] = ()
+    validate_params: Callable[[Mapping[str, Any]], None]
+
+    def get_params(self) -> dict[str, Any]:
+        """A copy of the current parameters (the guide's keys)."""
+        return dict(self.params)
+
+    def set_params(self, params: Mapping[str, Any]) -> None:
+        """Set parameters from the guide's dict (keys not given keep their value); refused with
+        ``ParameterError`` naming the problem when the result is not valid."""
+        if not isinstance(params, Mapping):
+            raise ParameterError(f"set_params needs a dict, got {type(params).__name__}")
+        merged = {**self.params, **params}
+        self.validate_params(merged)
+        self.params.clear()
+        self.params.update(merged)
+        for form in self.forms:
+            form.show_values()
+
     def set_input_workEnv(self, work_env: ViewerWorkEnv) -> None:  # noqa: N802 (guide name)
         """Use ``work_env`` as the input of items added from scripts (instead of the Viewer's)."""
         from mesmerize.core.work_env import ViewerWorkEnv
