@@ -3,7 +3,11 @@
 Manual mode holds polygon and ellipse ROIs drawn by hand or imported from ImageJ; their curves
 are the mean of their pixels, computed for all ROIs at once by :meth:`ROIManager.update_curves`.
 CNMF(E) mode holds one :class:`CNMFROI` per accepted component of a :class:`CNMFData`; their
-curves are the temporal components.
+curves are the temporal components. Components can be accepted or rejected by hand
+(:meth:`ROIManager.accept_component` / :meth:`ROIManager.reject_component`), which updates
+``cnmf_data.idx_components``; with :meth:`ROIManager.show_rejected` the rejected components are
+listed too (in :attr:`ROIManager.rejected_rois`, never in ``roi_list``, so samples, curves and
+analyses only ever see accepted components).
 """
 from __future__ import annotations
 
@@ -29,6 +33,32 @@ from mesmerize.core.roi.roi_types import (
 
 MODES = ("manual", "cnmf", "cnmfe")
 STATE_FORMAT_VERSION = 1
+CURATION_OPERATION = "cnmf_manual_curation"
+
+
+def record_curation(history_trace: list, record: Mapping[str, Any]) -> None:
+    """Add a curation ``record`` (``{CURATION_OPERATION: {"accepted": [...], "rejected":
+    [...]}}``, as returned by accept/reject) to a work environment's ``history_trace``.
+
+    Consecutive curations make one entry: when the last entry is already a curation, the record
+    is merged into it (a component accepted then rejected by hand ends up only in
+    ``"rejected"``); otherwise the record is appended.
+    """
+    params = record[CURATION_OPERATION]
+    last = history_trace[-1] if history_trace else None
+    if not (isinstance(last, Mapping) and set(last) == {CURATION_OPERATION}):
+        history_trace.append(
+            {CURATION_OPERATION: {key: list(params[key]) for key in ("accepted", "rejected")}}
+        )
+        return
+    merged = last[CURATION_OPERATION]
+    for key, other in (("accepted", "rejected"), ("rejected", "accepted")):
+        for k in params[key]:
+            if k in merged[other]:
+                merged[other].remove(k)
+            if k not in merged[key]:
+                merged[key].append(k)
+        merged[key].sort()
 
 
 class ROIManager:
@@ -38,6 +68,8 @@ class ROIManager:
         self.changed = EventEmitter()
         self._mode = "manual"
         self._cnmf_data: CNMFData | None = None
+        self._show_rejected = False
+        self._rejected: list[CNMFROI] = []
         self.roi_list = ROIList(roi_type_columns=roi_type_columns)
         self.roi_list.allowed_type = ManualROI
         self.roi_list.changed.connect(self.changed.emit)
@@ -126,9 +158,109 @@ class ROIManager:
     def _install(self, mode: str, cnmf_data: CNMFData | None, rois: list) -> None:
         self._mode = mode
         self._cnmf_data = cnmf_data
+        self._rejected = self._build_rejected() if self._show_rejected else []
         self.roi_list.allowed_type = ManualROI if mode == "manual" else CNMFROI
         list.clear(self.roi_list)
         self.roi_list.extend(rois)
+
+    # ---- manual curation of CNMF(E) components ---------------------------------------------
+    @property
+    def showing_rejected(self) -> bool:
+        """True when the rejected CNMF(E) components are listed in :attr:`rejected_rois`."""
+        return self._show_rejected
+
+    @property
+    def rejected_rois(self) -> list[CNMFROI]:
+        """The rejected components (not in ``idx_components``) as CNMFROIs, by ``cnmf_idx``;
+        empty unless :meth:`show_rejected` is on. They are never part of ``roi_list``."""
+        return list(self._rejected)
+
+    def is_rejected(self, roi: object) -> bool:
+        """True for an ROI of :attr:`rejected_rois`."""
+        return any(roi is r for r in self._rejected)
+
+    def _rejected_indices(self) -> np.ndarray:
+        if self._cnmf_data is None:
+            return np.empty(0, dtype=np.int64)
+        all_idx = np.arange(self._cnmf_data.n_components)
+        return np.setdiff1d(all_idx, self._cnmf_data.component_indices())
+
+    def _build_rejected(self) -> list[CNMFROI]:
+        return [CNMFROI.from_cnmf_data(self._cnmf_data, k) for k in self._rejected_indices()]
+
+    def show_rejected(self, show: bool) -> None:
+        """List (``True``) or hide (``False``) the rejected components in :attr:`rejected_rois`.
+
+        Allowed in any mode; in manual mode there is nothing to list.
+        """
+        self._show_rejected = bool(show)
+        self._rejected = self._build_rejected() if self._show_rejected else []
+        self.changed.emit()
+
+    def _check_component(self, cnmf_idx: object, action: str) -> int:
+        if self._mode == "manual" or self._cnmf_data is None:
+            raise ROIError(
+                f"cannot {action} a component: the ROI manager is in manual mode; import CNMF(E) "
+                "output first"
+            )
+        try:
+            k = int(cnmf_idx)  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise ROIError(f"{action}: cnmf_idx must be a component index, got {cnmf_idx!r}") \
+                from None
+        n = self._cnmf_data.n_components
+        if not 0 <= k < n:
+            raise ROIError(f"{action}: component {k} does not exist (K = {n} components)")
+        return k
+
+    def accept_component(self, cnmf_idx: int) -> dict[str, dict[str, list[int]]]:
+        """Accept component ``cnmf_idx`` by hand: it joins ``cnmf_data.idx_components`` and the
+        ROI list (in ``cnmf_idx`` order; a listed rejected ROI keeps its UUID and tags).
+
+        Returns the history record ``{"cnmf_manual_curation": {"accepted": [k], "rejected":
+        []}}`` (see :func:`record_curation`). ROIError when not in CNMF(E) mode, when the
+        component does not exist or is already accepted.
+        """
+        k = self._check_component(cnmf_idx, "accept")
+        data = self._cnmf_data
+        accepted = data.component_indices()
+        if k in accepted:
+            raise ROIError(f"accept: component {k} is already accepted")
+        data.idx_components = np.sort(np.append(accepted, k)).astype(np.int64)
+        roi = next((r for r in self._rejected if r.cnmf_idx == k), None)
+        if roi is None:
+            roi = CNMFROI.from_cnmf_data(data, k)
+        else:
+            self._rejected.remove(roi)
+        position = sum(1 for r in self.roi_list if r.cnmf_idx < k)
+        # insert() emits changed through the ROI list
+        self.roi_list.insert(position, roi)
+        return {CURATION_OPERATION: {"accepted": [k], "rejected": []}}
+
+    def reject_component(self, cnmf_idx: int) -> dict[str, dict[str, list[int]]]:
+        """Reject component ``cnmf_idx`` by hand: it leaves ``cnmf_data.idx_components`` and the
+        ROI list (listed in :attr:`rejected_rois` while :meth:`show_rejected` is on).
+
+        Returns ``{"cnmf_manual_curation": {"accepted": [], "rejected": [k]}}``. ROIError when
+        not in CNMF(E) mode, when the component does not exist or is already rejected.
+        """
+        k = self._check_component(cnmf_idx, "reject")
+        data = self._cnmf_data
+        accepted = data.component_indices()
+        if k not in accepted:
+            raise ROIError(f"reject: component {k} is already rejected")
+        data.idx_components = accepted[accepted != k].astype(np.int64)
+        roi = next((r for r in self.roi_list if r.cnmf_idx == k), None)
+        if self._show_rejected:
+            rejected = roi if roi is not None else CNMFROI.from_cnmf_data(data, k)
+            self._rejected.append(rejected)
+            self._rejected.sort(key=lambda r: r.cnmf_idx)
+        if roi is not None:
+            # remove() emits changed through the ROI list
+            self.roi_list.remove(roi)
+        else:
+            self.changed.emit()
+        return {CURATION_OPERATION: {"accepted": [], "rejected": [k]}}
 
     def update_curves(self, seq_xyt: np.ndarray) -> None:
         """Compute the mean-intensity curve of every manual ROI from ``seq_xyt`` ``[x, y, t]``.

@@ -2,7 +2,8 @@
 
 Dragging a polygon's vertices (or the whole polygon), adding a vertex by clicking an edge,
 moving / resizing / rotating an ellipse writes the new geometry into the core ROI when the drag
-ends. CNMF(E) components are drawn as their contours (not editable).
+ends. CNMF(E) components are drawn as their contours (not editable); rejected components with a
+dashed line.
 """
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ class ROIGraphic(ABC):
     """Base of the graphics of one core ROI: colour, highlight, visibility, callbacks.
 
     ``on_edited(graphic)`` is called after the core ROI's geometry changed; ``on_hovered(graphic)``
-    when the mouse enters the ROI.
+    when the mouse enters the ROI. ``dashed`` draws a dashed line (rejected CNMF(E) components).
     """
 
     def __init__(self, roi: ROI, color: Sequence[int],
                  on_edited: Callable[[ROIGraphic], None],
-                 on_hovered: Callable[[ROIGraphic], None]) -> None:
+                 on_hovered: Callable[[ROIGraphic], None], dashed: bool = False) -> None:
         self.roi = roi
         self.color = tuple(color)
+        self.dashed = dashed
         self._on_edited = on_edited
         self._on_hovered = on_hovered
         self.highlighted = False
@@ -43,7 +45,8 @@ class ROIGraphic(ABC):
 
     def pen(self) -> QtCore.QObject:
         return pg.mkPen(color=self.color, width=HIGHLIGHT_WIDTH if self.highlighted
-                        else NORMAL_WIDTH)
+                        else NORMAL_WIDTH,
+                        style=QtCore.Qt.DashLine if self.dashed else QtCore.Qt.SolidLine)
 
     def set_highlighted(self, highlighted: bool) -> None:
         """Draw thicker when highlighted (the ROI selected in the list)."""
@@ -167,10 +170,10 @@ class ContourGraphic(ROIGraphic):
 
 
 def make_graphic(roi: ROI, color: Sequence[int], on_edited: Callable[[ROIGraphic], None],
-                 on_hovered: Callable[[ROIGraphic], None]) -> ROIGraphic:
+                 on_hovered: Callable[[ROIGraphic], None], dashed: bool = False) -> ROIGraphic:
     """The graphic class matching the core ROI's type."""
     for roi_type, cls in ((PolygonROI, PolygonGraphic), (EllipseROI, EllipseGraphic),
                           (CNMFROI, ContourGraphic)):
         if isinstance(roi, roi_type):
-            return cls(roi, color, on_edited, on_hovered)
+            return cls(roi, color, on_edited, on_hovered, dashed)
     raise ROIError(f"no graphic for ROI type {type(roi).__name__}")

@@ -2,13 +2,17 @@
 
 A view over the core ``ROIManager`` (``get_workEnv().roi_manager``): every button calls the
 core, and the list, graphics and curves follow the core's ``changed`` events.
+
+In CNMF(E) mode "Show rejected" lists the rejected components after the accepted ones (their
+contours dashed, in ``REJECTED_COLOR``); the ROI list's context menu accepts or rejects the
+selected component, and each decision is recorded in the work environment's ``history_trace``.
 """
 from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
 from mesmerize.core.errors import MesmerizeError
-from mesmerize.core.roi.manager import ROIManager
+from mesmerize.core.roi.manager import ROIManager, record_curation
 from mesmerize.core.roi.roi_types import CNMFROI
 from mesmerize.core.work_env import ViewerWorkEnv
 from mesmerize.gui.viewer.modules.base import ViewerModule
@@ -17,6 +21,7 @@ from mesmerize.plotting.utils import get_colormap
 
 PALETTE = list(get_colormap(range(10), "tab10", output="pyqt").values())
 FAST_PLAY_FACTOR = 5.0
+REJECTED_COLOR = (170, 170, 170)
 
 
 class ROIManagerModule(ViewerModule):
@@ -31,6 +36,7 @@ class ROIManagerModule(ViewerModule):
         self._manager: ROIManager | None = None
         self._colors: dict[str, tuple[int, ...]] = {}
         self._next_color = 0
+        self._selected_roi_uuid: str | None = None
 
         self.add_button = QtWidgets.QPushButton("Add ROI", self)
         self.add_button.setToolTip("Add a polygon ROI; right click to add an elliptical ROI")
@@ -40,6 +46,11 @@ class ROIManagerModule(ViewerModule):
         self.show_all = QtWidgets.QCheckBox("Show all", self)
         self.show_all.setChecked(True)
         self.show_all.toggled.connect(lambda *_: self._update_visibility())
+        self.show_rejected = QtWidgets.QCheckBox("Show rejected", self)
+        self.show_rejected.setToolTip(
+            "CNMF(E) mode: also list the components CaImAn rejected (dashed grey contours); "
+            "right click a component in the ROI list to accept or reject it by hand")
+        self.show_rejected.toggled.connect(self._show_rejected_toggled)
         self.live_plot = QtWidgets.QCheckBox("Live plot", self)
         self.live_plot.setToolTip("Recompute and plot the curves whenever an ROI is edited")
         self.plot_button = QtWidgets.QPushButton("Plot", self)
@@ -58,6 +69,12 @@ class ROIManagerModule(ViewerModule):
         self.delete_action = QtWidgets.QAction("Delete ROI", self.roi_list_widget)
         self.delete_action.triggered.connect(lambda *_: self.delete_roi(self.current_index))
         self.roi_list_widget.addAction(self.delete_action)
+        self.accept_action = QtWidgets.QAction("Accept component", self.roi_list_widget)
+        self.accept_action.triggered.connect(lambda *_: self.accept_component(self.current_index))
+        self.roi_list_widget.addAction(self.accept_action)
+        self.reject_action = QtWidgets.QAction("Reject component", self.roi_list_widget)
+        self.reject_action.triggered.connect(lambda *_: self.reject_component(self.current_index))
+        self.roi_list_widget.addAction(self.reject_action)
         self.tags_list = QtWidgets.QListWidget(self)
         self.tag_entry = QtWidgets.QLineEdit(self)
         self.tag_entry.setPlaceholderText("Add Tag to ROI Definition")
@@ -73,6 +90,7 @@ class ROIManagerModule(ViewerModule):
         buttons.addWidget(self.plot_button, 0, 3)
         buttons.addWidget(self.import_button, 1, 0, 1, 2)
         buttons.addWidget(self.manual_button, 1, 2, 1, 2)
+        buttons.addWidget(self.show_rejected, 2, 0, 1, 2)
         lists = QtWidgets.QHBoxLayout()
         left = QtWidgets.QVBoxLayout()
         left.addWidget(QtWidgets.QLabel("ROIs", self))
@@ -103,6 +121,9 @@ class ROIManagerModule(ViewerModule):
             self._colors.clear()
             self._next_color = 0
         self._manager = work_env.roi_manager
+        self.show_rejected.blockSignals(True)
+        self.show_rejected.setChecked(self._manager.showing_rejected)
+        self.show_rejected.blockSignals(False)
         self.bind(self._manager.changed, self._on_rois_changed)
         self._on_rois_changed()
 
@@ -117,35 +138,55 @@ class ROIManagerModule(ViewerModule):
             self._next_color += 1
         return self._colors[uuid]
 
+    def listed_rois(self) -> list:
+        """The rows of the ROI list: the ROI list, then the shown rejected components."""
+        return list(self._manager.roi_list) + self._manager.rejected_rois
+
     def _on_rois_changed(self) -> None:
-        rois = list(self._manager.roi_list)
-        uuids = {roi.uuid for roi in rois}
-        for uuid in [u for u in self.graphics if u not in uuids]:
+        previous = self._selected_roi_uuid
+        row = self.current_index
+        rois = self.listed_rois()
+        n_accepted = len(self._manager.roi_list)
+        wanted = {roi.uuid: i >= n_accepted for i, roi in enumerate(rois)}
+        for uuid in [u for u, g in self.graphics.items() if wanted.get(u) != g.dashed]:
             self.graphics.pop(uuid).remove_from(self.vi.viewer.view_box)
         for roi in rois:
             if roi.uuid not in self.graphics:
-                graphic = make_graphic(roi, self._color(roi.uuid), self._on_graphic_edited,
-                                       self._on_graphic_hovered)
+                rejected = wanted[roi.uuid]
+                color = REJECTED_COLOR if rejected else self._color(roi.uuid)
+                graphic = make_graphic(roi, color, self._on_graphic_edited,
+                                       self._on_graphic_hovered, dashed=rejected)
                 graphic.add_to(self.vi.viewer.view_box)
                 self.graphics[roi.uuid] = graphic
-        row = self.current_index
         self.roi_list_widget.blockSignals(True)
         self.roi_list_widget.clear()
         for i, roi in enumerate(rois):
             label = f"{i}: {roi.roi_type}"
             if isinstance(roi, CNMFROI):
                 label += f" #{roi.cnmf_idx}"
+            color = self._color(roi.uuid)
+            if i >= n_accepted:
+                label = f"{roi.roi_type} #{roi.cnmf_idx} (rejected)"
+                color = REJECTED_COLOR
             item = QtWidgets.QListWidgetItem(label)
-            item.setBackground(QtGui.QColor(*self._color(roi.uuid)[:3], 110))
+            item.setBackground(QtGui.QColor(*color[:3], 110))
             self.roi_list_widget.addItem(item)
-        if rois:
+        uuids = [roi.uuid for roi in rois]
+        if previous in uuids:
+            self.roi_list_widget.setCurrentRow(uuids.index(previous))
+        elif rois:
             self.roi_list_widget.setCurrentRow(min(max(row, 0), len(rois) - 1))
+        self._selected_roi_uuid = self._selected_roi().uuid if rois else None
         self.roi_list_widget.blockSignals(False)
         manual = self._manager.mode == "manual"
-        self.mode_label.setText(f"Mode: {self._manager.mode}, {len(rois)} ROIs")
+        text = f"Mode: {self._manager.mode}, {n_accepted} ROIs"
+        if len(rois) > n_accepted:
+            text += f" ({len(rois) - n_accepted} rejected shown)"
+        self.mode_label.setText(text)
         for widget in (self.add_button, self.import_button, self.live_plot, self.plot_button):
             widget.setEnabled(manual)
         self.manual_button.setEnabled(not manual)
+        self.show_rejected.setEnabled(not manual)
         self._show_selection()
 
     # ---- selection -----------------------------------------------------------------------
@@ -160,15 +201,22 @@ class ROIManagerModule(ViewerModule):
             self.roi_list_widget.setCurrentRow(index)
 
     def _on_row_changed(self, row: int) -> None:
+        selected = self._selected_roi()
+        self._selected_roi_uuid = None if selected is None else selected.uuid
         self._show_selection()
 
     def _selected_roi(self):
         row = self.current_index
-        rois = self._manager.roi_list
+        rois = self.listed_rois()
         return rois[row] if 0 <= row < len(rois) else None
 
     def _show_selection(self) -> None:
         selected = self._selected_roi()
+        cnmf = self._manager.mode != "manual" and selected is not None
+        rejected = cnmf and self._manager.is_rejected(selected)
+        self.accept_action.setVisible(bool(rejected))
+        self.reject_action.setVisible(bool(cnmf and not rejected))
+        self.delete_action.setVisible(selected is not None and not rejected)
         for uuid, graphic in self.graphics.items():
             graphic.set_highlighted(selected is not None and uuid == selected.uuid)
         self._update_visibility()
@@ -194,7 +242,11 @@ class ROIManagerModule(ViewerModule):
             self.tags_list.setCurrentRow(min(row, self.tags_list.count() - 1))
 
     def _on_graphic_hovered(self, graphic: ROIGraphic) -> None:
-        self.select_roi(self._manager.roi_list.index(graphic.roi))
+        rois = self.listed_rois()
+        for i, roi in enumerate(rois):
+            if roi is graphic.roi:
+                self.select_roi(i)
+                return
 
     # ---- editing -------------------------------------------------------------------------
     def _default_place(self) -> tuple[float, float] | None:
@@ -251,6 +303,32 @@ class ROIManagerModule(ViewerModule):
         if 0 <= index < len(self._manager.roi_list):
             self._manager.roi_list.pop(index)
 
+    # ---- manual curation of CNMF(E) components ---------------------------------------------
+    def _show_rejected_toggled(self, checked: bool) -> None:
+        self._manager.show_rejected(checked)
+
+    def accept_component(self, index: int) -> None:
+        """Accept the (rejected) component listed at row ``index``; recorded in the history."""
+        self._curate(index, self._manager.accept_component)
+
+    def reject_component(self, index: int) -> None:
+        """Reject the (accepted) component listed at row ``index``; recorded in the history."""
+        self._curate(index, self._manager.reject_component)
+
+    def _curate(self, index: int, action) -> None:
+        rois = self.listed_rois()
+        if not 0 <= index < len(rois) or not isinstance(rois[index], CNMFROI):
+            self.status.setText("Select a CNMF(E) component in the ROI list first")
+            return
+        try:
+            record = action(rois[index].cnmf_idx)
+        except MesmerizeError as exc:
+            self.status.setText(str(exc))
+            return
+        # the manager's changed event has marked the work environment modified
+        record_curation(self.vi.viewer.workEnv.history_trace, record)
+        self.status.setText("")
+
     def _on_graphic_edited(self, graphic: ROIGraphic) -> None:
         if self.live_plot.isChecked():
             self.plot()
@@ -283,13 +361,14 @@ class ROIManagerModule(ViewerModule):
     def _plot_curves(self) -> None:
         selected = self._selected_roi()
         curves = []
-        for roi in self._manager.roi_list:
+        for roi in self.listed_rois():
             is_selected = selected is not None and roi.uuid == selected.uuid
             if self._manager.mode != "manual" and not is_selected:
                 continue
             data = roi.curve_data
             if data is not None:
-                curves.append((data[1], self._color(roi.uuid), 3.0 if is_selected else 1.0))
+                color = REJECTED_COLOR if self._manager.is_rejected(roi) else self._color(roi.uuid)
+                curves.append((data[1], color, 3.0 if is_selected else 1.0))
         self.vi.viewer.set_curves(curves)
 
     # ---- other buttons -------------------------------------------------------------------
