@@ -2,8 +2,8 @@
 
 ``mesmerize`` alone opens the Welcome Window (the desktop application).
 ``mesmerize demo [--out DIR] [--seed N] [--force]`` builds the demo project (a synthetic movie
-and a project holding it as a sample). ``mesmerize --version`` prints the version. Exit status: 0 on success, 1 when the command failed, 2 for bad
-arguments.
+and a project holding it as a sample). ``mesmerize --version`` prints the version.
+Exit status: 0 on success, 1 when the command failed, 2 for bad arguments.
 """
 from __future__ import annotations
 

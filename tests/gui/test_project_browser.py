@@ -127,7 +127,7 @@ def test_typed_partial_filter_and_history_view(qtbot, browser, project, tab_name
     dialog = browser.show_filter_history()
     text = dialog.findChild(QtWidgets.QPlainTextEdit, "history_text").toPlainText()
     assert text == expr == "df[df['cell_name'].astype(str).str.contains('aten', regex=False)]"
-    df = root
+    df = root  # noqa: F841 (the filter expression evaluated below reads df)
     assert rows(eval(text)) == rows(expected)
     table = browser.show_current_dataframe().findChild(QtWidgets.QTableView, "dataframe_table")
     assert table.model().rowCount() == 3
