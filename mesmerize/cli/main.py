@@ -1,8 +1,13 @@
 """The ``mesmerize`` command.
 
 ``mesmerize`` alone opens the Welcome Window (the desktop application).
-``mesmerize demo [--out DIR] [--seed N] [--force]`` builds the demo project (a synthetic movie
-and a project holding it as a sample). ``mesmerize --version`` prints the version.
+``mesmerize demo [--out DIR] [--seed N] [--force] [--movie PATH [--meta PATH]]`` runs the full
+demo pipeline (synthetic movie, motion correction and CNMF in a batch, sample, flowchart
+analysis, .trn, figures, accuracy summary); ``mesmerize demo --quick`` only builds a project
+with one sample whose hand-drawn ROIs outline the true neurons.
+``mesmerize exec SCRIPT.py [--window KIND] ...`` runs a console script in a window (headless
+without a display; see ``mesmerize.cli.exec_script``).
+``mesmerize --version`` prints the version.
 Exit status: 0 on success, 1 when the command failed, 2 for bad arguments.
 """
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 from mesmerize import __version__
+from mesmerize.cli.exec_script import add_exec_parser
 from mesmerize.core.errors import MesmerizeError
 
 DEFAULT_DEMO_DIR = "mesmerize_demo"
@@ -23,9 +29,21 @@ def _run_demo(args: argparse.Namespace) -> int:
     from mesmerize.demo.demo_project import (
         DEFAULT_DEMO_PARAMS,
         build_demo_project,
-        remove_previous_demo,
+    )
+    from mesmerize.demo.pipeline import (
+        PipelineParams,
+        format_summary,
+        remove_previous_pipeline_demo,
+        run_demo_pipeline,
     )
 
+    if args.meta is not None and args.movie is None:
+        print("mesmerize demo: error: --meta needs --movie", file=sys.stderr)
+        return 2
+    if args.quick and args.movie is not None:
+        print("mesmerize demo: error: --quick works on the synthetic movie only; drop --quick "
+              "to run the pipeline on your movie", file=sys.stderr)
+        return 2
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         print(f"mesmerize demo: error: {out} is a file; --out needs a directory", file=sys.stderr)
@@ -38,7 +56,13 @@ def _run_demo(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        remove_previous_demo(out)
+        remove_previous_pipeline_demo(out)
+    if not args.quick:
+        defaults = PipelineParams()
+        params = PipelineParams(movie=replace(defaults.movie, seed=args.seed),
+                                movie_path=args.movie, meta_path=args.meta)
+        print(format_summary(run_demo_pipeline(out, params, progress=print)))
+        return 0
     params = replace(DEFAULT_DEMO_PARAMS, seed=args.seed)
     summary = build_demo_project(out, params, progress=print)
     print(
@@ -60,17 +84,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        help="build a demo project from a synthetic movie with ground truth",
-        description="Generate a synthetic 2-photon movie (with its ground truth) and a project "
-        "holding it as one sample, with tagged ROIs around the neurons and a stimulus map.",
+        help="run the demo pipeline on a synthetic movie with ground truth",
+        description="Generate a synthetic 2-photon movie (with its ground truth), create a "
+        "project, run motion correction then CNMF in a batch, add the components as a tagged "
+        "sample with a stimulus map, run a peak and clustering analysis, save a .trn, render a "
+        "heatmap and a beeswarm plot to DIR/figures/ and print the accuracy against the ground "
+        "truth. With --quick, only build a project whose sample has hand-drawn-style ROIs "
+        "around the true neurons.",
     )
     demo.add_argument("--out", default=DEFAULT_DEMO_DIR, metavar="DIR",
                       help=f"output directory (default: ./{DEFAULT_DEMO_DIR})")
     demo.add_argument("--seed", type=int, default=0, metavar="N",
                       help="random seed of the synthetic movie (default: 0)")
     demo.add_argument("--force", action="store_true",
-                      help="replace a previous demo in DIR (only its raw/ and project/)")
+                      help="replace a previous demo in DIR (only its raw/, project/ and "
+                      "figures/)")
+    demo.add_argument("--movie", metavar="PATH",
+                      help="run the pipeline on this TIFF movie instead of a synthetic one (no "
+                      "ground truth, so no accuracy)")
+    demo.add_argument("--meta", metavar="PATH",
+                      help="meta data JSON of --movie (default: the JSON beside the movie)")
+    demo.add_argument("--quick", action="store_true",
+                      help="only build the project with hand-drawn ROIs (no batch, analysis "
+                      "or figures)")
     demo.set_defaults(func=_run_demo)
+    add_exec_parser(sub)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""The ``mesmerize`` command: demo project, help, version, refusing non-empty directories."""
+"""The ``mesmerize`` command: the demo pipeline and the quick demo project, help, version,
+refusing non-empty directories."""
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,9 @@ from mesmerize.demo.synthetic import SyntheticParams, load_ground_truth
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_demo_builds_a_project_with_the_sample_and_rois(tmp_path, capsys):
+def test_quick_demo_builds_a_project_with_the_sample_and_rois(tmp_path, capsys):
     out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--seed", "3"]) == 0
+    assert main(["demo", "--quick", "--out", str(out), "--seed", "3"]) == 0
     printed = capsys.readouterr().out
     assert "Demo ready" in printed and "demo_mouse-_-session_1" in printed
     project = Project.open(out / "project")
@@ -52,9 +53,29 @@ def test_demo_force_replaces_a_previous_demo(tmp_path):
     build_demo_project(out, small, progress=lambda message: None)
     assert main(["demo", "--out", str(out), "--seed", "2"]) == 1  # not empty, no --force
     assert load_ground_truth(out / "raw" / "demo_movie_truth.npz").params.seed == 1
-    assert main(["demo", "--out", str(out), "--seed", "2", "--force"]) == 0
+    assert main(["demo", "--quick", "--out", str(out), "--seed", "2", "--force"]) == 0
     assert load_ground_truth(out / "raw" / "demo_movie_truth.npz").params.seed == 2
     assert Project.open(out / "project").sample_ids() == ["demo_mouse-_-session_1"]
+
+
+def test_demo_runs_the_full_pipeline_and_force_replaces_it(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--seed", "4"]) == 0
+    printed = capsys.readouterr().out
+    for step in ("[1/6]", "[3/6]", "[cnmf 'demo_cnmf'] finished", "[6/6]", "Demo ready",
+                 "detected neurons F1", "shift RMSE"):
+        assert step in printed, step
+    assert sorted(p.name for p in out.iterdir()) == ["figures", "project", "raw"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == ["beeswarm.png", "heatmap.png"]
+    assert (out / "project" / "trns" / "demo_clusters.trn").is_file()
+    project = Project.open(out / "project")
+    assert project.load_sample("demo_mouse-_-session_1").roi_manager.mode == "cnmf"
+    assert load_ground_truth(out / "raw" / "demo_movie_truth.npz").params.seed == 4
+    # --force replaces the whole previous pipeline demo, figures included
+    assert main(["demo", "--quick", "--out", str(out), "--force"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["project", "raw"]
+    assert Project.open(out / "project").load_sample(
+        "demo_mouse-_-session_1").roi_manager.mode == "manual"
 
 
 def test_help_and_version(capsys):
@@ -70,3 +91,14 @@ def test_python_m_mesmerize_help():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "usage: mesmerize" in result.stdout and "demo" in result.stdout
+
+
+def test_demo_movie_and_meta_arguments_are_checked(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "a"), "--meta", "m.json"]) == 2
+    assert "--meta needs --movie" in capsys.readouterr().err
+    assert main(["demo", "--quick", "--out", str(tmp_path / "b"), "--movie", "x.tiff"]) == 2
+    assert "synthetic movie only" in capsys.readouterr().err
+    assert main(["demo", "--out", str(tmp_path / "c"), "--movie",
+                 str(tmp_path / "missing.tiff")]) == 1
+    assert "missing.tiff" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
