@@ -214,6 +214,11 @@ def _read_column(grp: h5py.Group) -> Any:
         return _read_strings(grp)
     if kind == "array":
         stacked = grp["values"][()]
+        found = getattr(stacked, "dtype", type(stacked))
+        if getattr(stacked, "ndim", 0) == 0 or found.kind not in "biufc":
+            raise FormatVersionError(
+                f"The array column {grp.name} in {grp.file.filename} does not hold numbers "
+                f"(found {found}); the file is damaged or was not written by Mesmerize.")
         cells = _object_cells(stacked.shape[0])
         for i in range(stacked.shape[0]):
             cells[i] = stacked[i]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Hashable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -93,7 +93,7 @@ class Param:
             if not isinstance(value, str):
                 raise ParameterError(f"{where} must be text, got {value!r}.")
         elif self.kind == "choice":
-            if value not in self.choices:
+            if not isinstance(value, Hashable) or value not in self.choices:
                 raise ParameterError(f"{where} must be one of {list(self.choices)}, got {value!r}.")
         elif self.kind == "columns":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

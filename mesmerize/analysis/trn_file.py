@@ -54,28 +54,36 @@ def read_trn(path: str | os.PathLike) -> tuple[pd.DataFrame, dict, dict]:
         f = h5py.File(path, "r")
     except OSError as exc:
         raise FormatVersionError(f"{path} is not an HDF5 file, so not a .trn file: {exc}") from None
-    with f:
-        kind = f.attrs.get("kind")
-        version = f.attrs.get("format_version")
-        if kind != TRN_KIND or version is None:
-            raise FormatVersionError(
-                f"{path} is not a Mesmerize Transmission (.trn) file of this Mesmerize: it has "
-                "no kind/format_version. Files from the original Mesmerize (pickled pandas HDF5) "
-                "are refused because opening them could run code.")
-        version = _as_int(version, path)
-        if version > TRN_FORMAT_VERSION:
-            raise FormatVersionError(
-                f"{path} has format_version {version}, newer than this Mesmerize understands "
-                f"({TRN_FORMAT_VERSION}). Upgrade Mesmerize to open it.")
-        try:
-            history = json.loads(f.attrs["history"])
-            info = json.loads(f.attrs["info"])
-            df = read_frame(f["df"])
-        except FormatVersionError:
-            raise
-        except (KeyError, ValueError, TypeError) as exc:
-            raise FormatVersionError(
-                f"{path} is damaged or was not written by Mesmerize: {exc!r}") from None
+    try:
+        with f:
+            return _read_open_trn(f, path)
+    except FormatVersionError:
+        raise
+    except (KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:
+        raise FormatVersionError(
+            f"{path} is damaged or was not written by Mesmerize: {exc!r}") from None
+
+
+def _read_open_trn(f: h5py.File, path: Path) -> tuple[pd.DataFrame, dict, dict]:
+    """The content of the open .trn file ``f``; plain exceptions for damaged data."""
+    kind = f.attrs.get("kind")
+    version = f.attrs.get("format_version")
+    if kind != TRN_KIND or version is None:
+        raise FormatVersionError(
+            f"{path} is not a Mesmerize Transmission (.trn) file of this Mesmerize: it has "
+            "no kind/format_version. Files from the original Mesmerize (pickled pandas HDF5) "
+            "are refused because opening them could run code.")
+    version = _as_int(version, path)
+    if version > TRN_FORMAT_VERSION:
+        raise FormatVersionError(
+            f"{path} has format_version {version}, newer than this Mesmerize understands "
+            f"({TRN_FORMAT_VERSION}). Upgrade Mesmerize to open it.")
+    history = json.loads(f.attrs["history"])
+    info = json.loads(f.attrs["info"])
+    if not isinstance(history, dict) or not isinstance(info, dict):
+        raise FormatVersionError(f"{path}: the history and info attributes must be JSON objects; "
+                                 "the file is damaged or was not written by Mesmerize.")
+    df = read_frame(f["df"])
     return df, history, info
 
 

@@ -132,8 +132,8 @@ def hdf5_mutate(path: Path, target_index: int, attr_value: object, array: np.nda
         elif items:
             name = items[target_index % len(items)]
             del f[name]
-            if action == "replace":
-                f.create_dataset(name, data=array)
+            if action == "replace":  # HDF5 stores text as bytes, not numpy's UTF-32 ('U')
+                f.create_dataset(name, data=array.astype("S") if array.dtype.kind == "U" else array)
 
 
 class Sandbox:

@@ -40,26 +40,6 @@ FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
 #: (test, format) -> the loader bug hypothesis finds there (see the helper report / issue 12).
 #: strict xfail: when the loader is fixed the case XPASSes and fails, so the entry gets removed.
 KNOWN_BUGS = {
-    ("damaged_bytes", "cnmf_data_npz"): "CNMFData.from_npz: EOFError / BadZipFile",
-    ("damaged_bytes", "cnmf_result_json"): "CNMFResult.load: JSONDecodeError / AttributeError",
-    ("damaged_bytes", "cnmf_result_npz"): "CNMFResult.load: EOFError/BadZipFile/KeyError",
-    ("damaged_bytes", "curves_npz"): "CurveFile: EOFError/ValueError from np.load",
-    ("damaged_bytes", "mc_result_json"): "MotionCorrectionResult.load: KeyError/TypeError",
-    ("damaged_bytes", "mc_result_npz"): "MotionCorrectionResult.load: EOFError/KeyError",
-    ("damaged_bytes", "trn"): "read_trn: h5py OSError while reading damaged data (not caught)",
-    ("wrong_json_structure", "project_config"): "ProjectConfig: _str_list accepts non-text items",
-    ("damaged_bytes", "tiff"): "load_tiff: tifffile AssertionError not in _READ_ERRORS",
-    ("huge_declared_npz_shape", "cnmf_result_npz"): "CNMFResult.load: ValueError",
-    ("huge_declared_npz_shape", "curves_npz"): "CurveFile: ValueError",
-    ("huge_declared_npz_shape", "mc_result_npz"): "MotionCorrectionResult.load: ValueError",
-    ("wrong_hdf5_structure", "trn"): "frame_hdf5.read_frame: IndexError on short datasets",
-    ("wrong_json_structure", "batch_table"): "ItemsTable.read: TypeError from BatchItem(**item)",
-    ("wrong_json_structure", "cnmf_result_json"): "CNMFResult.load: AttributeError/KeyError",
-    ("wrong_json_structure", "fc"): "read_fc: TypeError (unhashable node type)",
-    ("wrong_json_structure", "mc_result_json"): "MotionCorrectionResult.load: KeyError/TypeError",
-    ("wrong_npz_members", "cnmf_result_npz"): "CNMFResult.load: KeyError for a missing member",
-    ("wrong_npz_members", "curves_npz"): "CurveFile: int() of a non-scalar format_version",
-    ("wrong_npz_members", "mc_result_npz"): "MotionCorrectionResult.load: KeyError",
 }
 
 

@@ -86,15 +86,7 @@ def test_engine_params_from_dict(engine, data):
     built.to_dict()
 
 
-@pytest.mark.parametrize("engine", [
-    "motion_correction",
-    pytest.param("cnmf", marks=pytest.mark.xfail(
-        strict=True, raises=AttributeError,
-        reason="CNMFParams.from_dict calls params.items() without checking for a Mapping")),
-    pytest.param("cnmfe", marks=pytest.mark.xfail(
-        strict=True, raises=AttributeError,
-        reason="CNMFEParams.from_dict calls params.items() without checking for a Mapping")),
-])
+@pytest.mark.parametrize("engine", sorted(ENGINES))
 @pytest.mark.parametrize("bad", [[1, 2], "max_shifts", 3])
 def test_engine_params_reject_a_non_mapping(engine, bad):
     with pytest.raises(ParameterError):
@@ -168,17 +160,12 @@ def test_operation_params(op_name, data):
     _record(f"op {op_name}", "ran")
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="Param.validate: `value not in self.choices` on a numpy array raises "
-                          "numpy's ambiguous-truth ValueError instead of ParameterError")
 @pytest.mark.parametrize("op_name, param", [("NormRaw", "option"), ("DropNa", "how")])
 def test_choice_param_with_an_array_value(op_name, param):
     with pytest.raises(ParameterError):
         get_operation(op_name).validate(**{param: np.array([3, 3])})
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="ZScore groups by a column of dicts (unhashable) without checking it")
 def test_zscore_group_by_an_unhashable_column():
     with pytest.raises((ParameterError, TransmissionError)):
         get_operation("ZScore")(T, data_column="_RAW_CURVE", group_by="meta")

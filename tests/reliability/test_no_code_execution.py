@@ -81,15 +81,6 @@ NPZ = sorted(n for n, f in FORMATS.items() if f.kind == "npz")
 #: loaders that do not yet refuse every pickle-carrying file with a MesmerizeError (they still
 #: never unpickle: the marker check runs for these too). See the helper report / issue 12.
 KNOWN_BUGS = {
-    ("whole_file", "cnmf_result_npz"): "CNMFResult.load: bare ValueError from np.load",
-    ("whole_file", "curves_npz"): "CurveFile: bare ValueError from np.load",
-    ("whole_file", "mc_result_npz"): "MotionCorrectionResult.load: bare ValueError",
-    ("whole_file", "cnmf_result_json"): "CNMFResult.load: bare JSONDecodeError",
-    ("whole_file", "mc_result_json"): "MotionCorrectionResult.load: bare UnicodeDecodeError",
-    ("npz_extra", "mc_result_npz"): "MotionCorrectionResult.load: bare ValueError",
-    ("npz_member", "cnmf_result_npz"): "CNMFResult.load: bare ValueError (pickled member)",
-    ("npz_member", "curves_npz"): "CurveFile: bare ValueError (pickled member)",
-    ("npz_member", "mc_result_npz"): "MotionCorrectionResult.load: bare ValueError",
 }
 
 
@@ -199,8 +190,6 @@ def _plant_opaque_column(target: Path, valid: bytes, column_dataset: str, raw: b
         f.create_dataset(column_dataset, data=np.array([np.void(raw)] * n))
 
 
-@pytest.mark.xfail(strict=True, reason="frame_hdf5 'array' columns accept an opaque (np.void) "
-                   "dtype: nothing is unpickled, but the cells load as raw bytes")
 def test_trn_opaque_array_column_is_refused(case):
     make, marker = case
     target = make("trn")

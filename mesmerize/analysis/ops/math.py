@@ -196,7 +196,7 @@ def zscore(t: Transmission, p: dict) -> OpResult:
     if p["group_by"] is None:
         codes = np.zeros(n, dtype=np.int64)
     else:
-        codes = pd.factorize(t.df[p["group_by"]], use_na_sentinel=False)[0]
+        codes = _group_codes(t, p["group_by"], "ZScore")
     n_groups = int(codes.max()) + 1 if n else 0
     counts = np.bincount(codes, weights=[a.size for a in cells], minlength=n_groups)
     sums = np.bincount(codes, weights=map_rows_scalar(cells, lambda b: b.sum(axis=1)),
@@ -208,6 +208,16 @@ def zscore(t: Transmission, p: dict) -> OpResult:
         sds = np.sqrt(np.bincount(codes, weights=ss, minlength=n_groups) / counts)
     out = map_rows(cells, lambda b, c: _standardise(b, means[c], sds[c]), keys=codes)
     return OpResult(_with_column(t, "_ZSCORE", out), record={**p, "output_column": "_ZSCORE"})
+
+
+def _group_codes(t: Transmission, column: str, op: str) -> np.ndarray:
+    """``(n_rows,)`` int group index of each row by the values of ``column``."""
+    try:
+        return pd.factorize(t.df[column], use_na_sentinel=False)[0]
+    except TypeError as exc:
+        message = (f"{op}: cannot group by column {column!r}: its values are not categories "
+                   f"(text or numbers) ({exc}). Choose a categorical column.")
+        raise ParameterError(message) from None
 
 
 def _standardise(block: np.ndarray, mean: float, sd: float) -> np.ndarray:

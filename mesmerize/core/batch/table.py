@@ -17,6 +17,18 @@ from mesmerize.core.batch.item import BatchItem
 from mesmerize.core.errors import FormatVersionError, ProjectLockedError
 from mesmerize.core.project.lock import ProjectLock
 
+_TEXT, _TEXT_OR_NONE = (str,), (str, type(None))
+#: stored field -> (allowed JSON types, required)
+_ITEM_FIELD_TYPES: dict[str, tuple[tuple[type, ...], bool]] = {
+    "module": (_TEXT, True), "name": (_TEXT, True), "params": ((dict,), True),
+    "uuid": (_TEXT, False), "input_item": (_TEXT_OR_NONE, False),
+    "input_files": ((dict,), False), "source": (_TEXT_OR_NONE, False),
+    "status": (_TEXT, False), "created": (_TEXT, False), "started": (_TEXT_OR_NONE, False),
+    "finished": (_TEXT_OR_NONE, False), "outputs": ((dict,), False),
+    "error": (_TEXT_OR_NONE, False), "log": (_TEXT_OR_NONE, False),
+    "process": ((dict, type(None)), False), "slurm_job": (_TEXT_OR_NONE, False),
+}
+
 FORMAT_VERSION = 1
 TABLE_NAME = "batch.json"
 LOCK_NAME = ".batch.lock"
@@ -75,8 +87,30 @@ class ItemsTable:
                 f"{self.path} was written by a newer Mesmerize (batch format {version}, this "
                 f"version reads up to {FORMAT_VERSION}); upgrade Mesmerize to open it."
             )
-        items = [BatchItem.from_dict(d) for d in data.get("items", [])]
-        return TableState(items, data.get("raw_data_root"))
+        items = data.get("items", [])
+        if not isinstance(items, list):
+            raise BatchError(f"{self.path}: 'items' must be a list, got {type(items).__name__}; "
+                             "the batch table is damaged.")
+        raw_data_root = data.get("raw_data_root")
+        if raw_data_root is not None and not isinstance(raw_data_root, str):
+            raise BatchError(f"{self.path}: raw_data_root must be a path or null, got "
+                             f"{raw_data_root!r}; the batch table is damaged.")
+        return TableState([self._item(d) for d in items], raw_data_root)
+
+    def _item(self, data: Any) -> BatchItem:
+        """A ``BatchItem`` from one stored entry, checking each field's JSON type."""
+        if not isinstance(data, dict):
+            raise BatchError(f"{self.path}: a batch item entry is {data!r}, not an object; the "
+                             "batch table is damaged.")
+        for key, (types, required) in _ITEM_FIELD_TYPES.items():
+            if key not in data:
+                if required:
+                    raise BatchError(f"{self.path}: a batch item has no {key!r}; the batch "
+                                     "table is damaged.")
+            elif not isinstance(data[key], types):
+                raise BatchError(f"{self.path}: the batch item field {key!r} has the wrong type "
+                                 f"({data[key]!r}); the batch table is damaged.")
+        return BatchItem.from_dict(data)
 
     def write(self, state: TableState) -> None:
         """Atomically replace the table with ``state`` (call inside ``locked()``)."""

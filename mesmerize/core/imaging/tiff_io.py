@@ -28,7 +28,7 @@ LOAD_METHODS = ("asarray", "asarray-multi", "imread")
 # What tifffile raises on a truncated, corrupt or non-TIFF file.
 _READ_ERRORS = (
     tifffile.TiffFileError, ValueError, OSError, struct.error, IndexError, KeyError, EOFError,
-    TypeError,
+    TypeError, AssertionError, ZeroDivisionError, RuntimeError, MemoryError,
 )
 
 

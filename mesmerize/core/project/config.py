@@ -160,7 +160,11 @@ def _str_list(value: Any, what: str) -> list[str]:
         return []
     if isinstance(value, str) or not isinstance(value, Iterable):
         raise ConfigError(f"{what} must be a list of column names, got {value!r}.")
-    return list(value)
+    items = list(value)
+    bad = [item for item in items if not isinstance(item, str)]
+    if bad:
+        raise ConfigError(f"{what} must list column names as non-empty text, got {bad[0]!r}.")
+    return items
 
 
 @dataclass

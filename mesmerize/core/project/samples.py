@@ -36,6 +36,7 @@ from mesmerize.core.project.layout import (
 )
 from mesmerize.core.roi.cnmf_data import CNMFData
 from mesmerize.core.roi.extraction import extract_curves
+from mesmerize.core.safe_files import load_npz, scalar_int
 from mesmerize.core.roi.manager import ROIManager
 from mesmerize.core.stimulus import StimulusMaps
 from mesmerize.core.work_env import ViewerWorkEnv
@@ -362,7 +363,7 @@ def read_sample_info(path: Path) -> dict:
 
 
 class CurveFile:
-    """A sample's curves npz, opened for reading (``allow_pickle=False``)."""
+    """A sample's curves npz, read whole at opening (``allow_pickle=False``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -371,14 +372,12 @@ class CurveFile:
                 f"The curve file {self.path} is missing. Restore it, or remove the sample's rows "
                 "from the project."
             )
-        self._npz = np.load(self.path, allow_pickle=False)
-        if _CURVES_VERSION_KEY not in self._npz.files:
-            self._npz.close()
+        self._arrays = load_npz(self.path, "curve file", error=ProjectError)
+        if _CURVES_VERSION_KEY not in self._arrays:
             raise FormatVersionError(
                 f"{self.path} has no format_version; not a Mesmerize curve file.")
-        version = int(self._npz[_CURVES_VERSION_KEY])
+        version = scalar_int(self._arrays[_CURVES_VERSION_KEY], self.path, "format_version")
         if version > CURVES_FORMAT_VERSION:
-            self._npz.close()
             raise FormatVersionError(
                 f"{self.path} has format_version {version}, newer than this Mesmerize understands "
                 f"({CURVES_FORMAT_VERSION}). Upgrade Mesmerize."
@@ -386,12 +385,13 @@ class CurveFile:
 
     def curve(self, uuid_curve: str) -> np.ndarray:
         """The ``(T,)`` curve stored under ``uuid_curve``."""
-        if uuid_curve == _CURVES_VERSION_KEY or uuid_curve not in self._npz.files:
+        if uuid_curve == _CURVES_VERSION_KEY or uuid_curve not in self._arrays:
             raise ProjectError(f"{self.path} has no curve with uuid_curve {uuid_curve!r}.")
-        return self._npz[uuid_curve]
+        return self._arrays[uuid_curve]
 
     def close(self) -> None:
-        self._npz.close()
+        """Release the curves read from the file."""
+        self._arrays = {}
 
 
 def _require_file(layout: ProjectLayout, rel: str, what: str) -> Path:

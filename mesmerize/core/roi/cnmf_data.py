@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from mesmerize.core.atomic import atomic_path
 from mesmerize.core.errors import FormatVersionError, ROIError
+from mesmerize.core.safe_files import load_npz, scalar_int
 
 FORMAT_VERSION = 1
 _OPTIONAL = ("S", "sn", "g", "idx_components")
@@ -184,42 +185,31 @@ class CNMFData:
     def from_npz(cls, path: str | os.PathLike) -> CNMFData:
         """Read a file written by :meth:`to_npz` (no pickle)."""
         path = Path(path)
-        try:
-            npz = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise ROIError(f"cannot read CNMF data file {path}: {exc}") from exc
-        with npz:
-            if "format_version" not in npz.files:
-                raise FormatVersionError(
-                    f"{path} is not a Mesmerize CNMF data file (no format_version)"
-                )
-            try:
-                version = int(npz["format_version"])
-            except (TypeError, ValueError):
-                raise FormatVersionError(f"{path}: format_version is not an integer") from None
-            if version > FORMAT_VERSION:
-                raise FormatVersionError(
-                    f"{path} has CNMF data format_version {version}, newer than this Mesmerize "
-                    f"reads ({FORMAT_VERSION}); upgrade Mesmerize to open it"
-                )
-            required = ("A_data", "A_indices", "A_indptr", "A_shape", "b", "C", "f", "YrA", "dims")
-            missing = [key for key in required if key not in npz.files]
-            if missing:
-                raise ROIError(f"CNMF data file {path} is incomplete: missing {missing}")
-            try:
-                arrays = {key: npz[key] for key in npz.files}
-            except ValueError as exc:
-                raise ROIError(
-                    f"CNMF data file {path} holds unreadable arrays (pickled objects are refused): "
-                    f"{exc}"
-                ) from exc
+        arrays = load_npz(path, "CNMF data file", error=ROIError)
+        if "format_version" not in arrays:
+            raise FormatVersionError(f"{path} is not a Mesmerize CNMF data file (no format_version)")
+        version = scalar_int(arrays["format_version"], path, "format_version")
+        if version > FORMAT_VERSION:
+            raise FormatVersionError(
+                f"{path} has CNMF data format_version {version}, newer than this Mesmerize "
+                f"reads ({FORMAT_VERSION}); upgrade Mesmerize to open it"
+            )
+        required = ("A_data", "A_indices", "A_indptr", "A_shape", "b", "C", "f", "YrA", "dims")
+        missing = [key for key in required if key not in arrays]
+        if missing:
+            raise ROIError(f"CNMF data file {path} is incomplete: missing {missing}")
         try:
             shape = tuple(int(s) for s in arrays["A_shape"])
             A = sp.csc_matrix(
                 (arrays["A_data"], arrays["A_indices"], arrays["A_indptr"]), shape=shape
             )
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise ROIError(f"CNMF data file {path}: the sparse matrix A is corrupt: {exc}") from exc
+        try:
+            dims = tuple(int(d) for d in arrays["dims"])
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ROIError(f"CNMF data file {path}: dims must be (height, width) integers, got "
+                           f"{arrays['dims']!r}") from exc
         optional = {name: arrays[name] for name in _OPTIONAL if name in arrays}
         return cls(
             A=A,
@@ -227,6 +217,6 @@ class CNMFData:
             C=arrays["C"],
             f=arrays["f"],
             YrA=arrays["YrA"],
-            dims=tuple(int(d) for d in arrays["dims"]),
+            dims=dims,
             **optional,
         )

@@ -19,6 +19,7 @@ logmexp; see ``engines.deconvolution.noise``).
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
@@ -36,10 +37,10 @@ def _num(name: str, value: Any, *, integer: bool = False, low: float | None = No
          high: float | None = None, low_open: bool = False) -> Any:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"CNMF parameter {name!r} must be a number, got {value!r}")
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        raise ParameterError(f"CNMF parameter {name!r} must be finite, got {value!r}")
     if integer and int(value) != value:
         raise ParameterError(f"CNMF parameter {name!r} must be an integer, got {value!r}")
-    if not np.isfinite(value):
-        raise ParameterError(f"CNMF parameter {name!r} must be finite, got {value!r}")
     if low is not None and (value <= low if low_open else value < low):
         raise ParameterError(f"CNMF parameter {name!r} must be {'>' if low_open else '>='} "
                              f"{low}, got {value!r}")
@@ -116,6 +117,9 @@ class CNMFParams:
         GUI-only keys (``Input``, ``name_cnmf``, ...) are ignored; any other unknown key is an
         error naming it.
         """
+        if not isinstance(params, Mapping):
+            raise ParameterError(f"CNMF parameters must be a dict {{name: value}}, got "
+                                 f"{type(params).__name__} {params!r}")
         known = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in params.items():

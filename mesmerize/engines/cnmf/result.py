@@ -11,7 +11,6 @@ parameters.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import scipy.sparse
 
 from mesmerize.core.atomic import atomic_open, write_json_atomic
 from mesmerize.core.errors import FormatVersionError, ImageLoadError
+from mesmerize.core.safe_files import load_npz, read_json_object
 
 FORMAT_VERSION = 1
 NPZ_NAME = "cnmf_result.npz"
@@ -79,14 +79,24 @@ class CNMFResult:
         jpath, npath = out / JSON_NAME, out / NPZ_NAME
         if not jpath.exists() or not npath.exists():
             raise ImageLoadError(f"no CNMF result in {out}: expected {JSON_NAME} and {NPZ_NAME}")
-        info = json.loads(jpath.read_text(encoding="utf-8"))
+        info = read_json_object(jpath, "CNMF result description")
         version = info.get("format_version")
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise FormatVersionError(f"{jpath} has format_version {version!r}; this Mesmerize "
                                      f"reads up to {FORMAT_VERSION}. Upgrade Mesmerize.")
-        with np.load(npath, allow_pickle=False) as z:
+        z = load_npz(npath, "CNMF result arrays",
+                     required=("A_data", "A_indices", "A_indptr", "A_shape", *_ARRAYS))
+        try:
             A = scipy.sparse.csc_matrix((z["A_data"], z["A_indices"], z["A_indptr"]),
-                                        shape=tuple(z["A_shape"]))
-            arrays = {name: z[name] for name in _ARRAYS}
-        return cls(A=A, dims=tuple(info["dims"]), params=info.get("params", {}),
-                   timings=info.get("timings", {}), **arrays)
+                                        shape=tuple(int(n) for n in z["A_shape"]))
+            A.check_format(full_check=True)
+            dims = tuple(int(n) for n in info["dims"])
+            if len(dims) != 2 or A.shape[0] != dims[0] * dims[1]:
+                raise ValueError(f"A has shape {A.shape}, which does not match dims {dims}")
+            return cls(A=A, dims=dims,
+                       params=dict(info.get("params", {})), timings=dict(info.get("timings", {})),
+                       **{name: z[name] for name in _ARRAYS})
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+                MemoryError) as exc:
+            raise ImageLoadError(f"The CNMF result in {out} is damaged ({type(exc).__name__}: "
+                                 f"{exc}); run CNMF again or restore the files.") from exc

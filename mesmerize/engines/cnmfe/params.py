@@ -19,6 +19,7 @@ overlapping components are merged, ``ssub_B`` spatial downsampling of the ring-m
 """
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
@@ -36,7 +37,7 @@ def _num(name: str, value: Any, *, integer: bool = False, low: float | None = No
          high: float | None = None, low_open: bool = False) -> Any:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"CNMF-E parameter {name!r} must be a number, got {value!r}")
-    if not np.isfinite(value):
+    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
         raise ParameterError(f"CNMF-E parameter {name!r} must be finite, got {value!r}")
     if integer and int(value) != value:
         raise ParameterError(f"CNMF-E parameter {name!r} must be an integer, got {value!r}")
@@ -148,6 +149,9 @@ class CNMFEParams:
         GUI-only keys (``Input``, ``name_corr_pnr``, ``do_cnmfe``, ...) are ignored; ``frate`` is
         the guide's name of ``fr``; any other unknown key is an error naming it.
         """
+        if not isinstance(params, Mapping):
+            raise ParameterError(f"CNMF-E parameters must be a dict {{name: value}}, got "
+                                 f"{type(params).__name__} {params!r}")
         known = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for key, value in params.items():

@@ -11,7 +11,6 @@ relative to the template (``frame_t(r) = template(r - shifts[t])``); correction 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,14 @@ import numpy as np
 
 from mesmerize.core.atomic import atomic_path, write_json_atomic
 from mesmerize.core.errors import FormatVersionError, ImageLoadError
+from mesmerize.core.safe_files import load_npz, read_json_object
 
 from .piecewise import axis_interpolation_matrix
 
 FORMAT_VERSION = 1
 JSON_NAME = "motion_correction.json"
+_REQUIRED_ARRAYS = ("shifts", "template", "mean_image", "correlation_image")
+_OPTIONAL_ARRAYS = ("shifts_els", "patch_centres_y", "patch_centres_x")
 ARRAYS_NAME = "motion_correction.npz"
 MOVIE_NAME = "corrected.npy"
 
@@ -101,13 +103,10 @@ class MotionCorrectionResult:
         """Read a result written by :meth:`save` (refuses newer format versions)."""
         output_dir = Path(output_dir)
         json_path = output_dir / JSON_NAME
-        try:
-            info = json.loads(json_path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ImageLoadError(f"{json_path}: no motion correction result in {output_dir}") from exc
-        except json.JSONDecodeError as exc:
-            raise FormatVersionError(f"{json_path} is not a Mesmerize motion correction result") from exc
-        version = info.get("format_version") if isinstance(info, dict) else None
+        if not json_path.is_file():
+            raise ImageLoadError(f"{json_path}: no motion correction result in {output_dir}")
+        info = read_json_object(json_path, "motion correction result description")
+        version = info.get("format_version")
         if not isinstance(version, int) or info.get("kind") != "motion_correction":
             raise FormatVersionError(f"{json_path} is not a Mesmerize motion correction result")
         if version > FORMAT_VERSION:
@@ -115,15 +114,29 @@ class MotionCorrectionResult:
                 f"{json_path} has format_version {version}, newer than this Mesmerize supports "
                 f"({FORMAT_VERSION}); upgrade Mesmerize to read it"
             )
-        with np.load(output_dir / info["arrays_file"], allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        return cls(
-            shifts=arrays["shifts"], shifts_els=arrays.get("shifts_els"),
-            patch_centres_y=arrays.get("patch_centres_y"),
-            patch_centres_x=arrays.get("patch_centres_x"),
-            template=arrays["template"], mean_image=arrays["mean_image"],
-            correlation_image=arrays["correlation_image"],
-            output_path=output_dir / info["movie_file"], params=info["params"],
-            movie_path=info["movie_path"], output_scale=float(info["output_scale"]),
-            output_offset=float(info["output_offset"]), grid_upsample=int(info["grid_upsample"]),
-        )
+        arrays_file = info.get("arrays_file")
+        if not isinstance(arrays_file, str):
+            raise ImageLoadError(f"{json_path}: arrays_file must be a file name, got {arrays_file!r}")
+        arrays = load_npz(output_dir / arrays_file, "motion correction arrays",
+                          required=_REQUIRED_ARRAYS)
+        not_numeric = [name for name in (*_REQUIRED_ARRAYS, *_OPTIONAL_ARRAYS)
+                       if name in arrays and arrays[name].dtype.kind not in "biuf"]
+        if not_numeric:
+            raise ImageLoadError(f"{output_dir / arrays_file}: the arrays {not_numeric} do not "
+                                 "hold numbers; the motion correction result is damaged.")
+        try:
+            return cls(
+                shifts=arrays["shifts"], shifts_els=arrays.get("shifts_els"),
+                patch_centres_y=arrays.get("patch_centres_y"),
+                patch_centres_x=arrays.get("patch_centres_x"),
+                template=arrays["template"], mean_image=arrays["mean_image"],
+                correlation_image=arrays["correlation_image"],
+                output_path=output_dir / info["movie_file"], params=dict(info["params"]),
+                movie_path=info["movie_path"], output_scale=float(info["output_scale"]),
+                output_offset=float(info["output_offset"]),
+                grid_upsample=int(info["grid_upsample"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise ImageLoadError(f"The motion correction result in {output_dir} is damaged "
+                                 f"({type(exc).__name__}: {exc}); run motion correction again "
+                                 "or restore the files.") from exc

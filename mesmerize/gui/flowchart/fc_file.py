@@ -71,7 +71,7 @@ def read_fc(path: str | os.PathLike, known_types: Iterable[str]) -> dict[str, An
     for node in nodes:
         if not isinstance(node, dict) or not isinstance(node.get("name"), str):
             raise _fail(path, f"bad node entry {node!r}.")
-        if node.get("type") not in known:
+        if not isinstance(node.get("type"), str) or node.get("type") not in known:
             raise _fail(path, f"node {node['name']!r} has the unknown type {node.get('type')!r} "
                               "(made by a newer Mesmerize or a plugin that is not installed).")
         pos = node.get("pos")
