@@ -19,8 +19,6 @@ overlapping components are merged, ``ssub_B`` spatial downsampling of the ring-m
 """
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -28,25 +26,14 @@ import numpy as np
 import scipy.sparse
 
 from mesmerize.core.errors import ParameterError
+from mesmerize.engines.param_checks import check_number
 
 #: keys of the guide's dict that belong to the GUI / batch, not to the algorithm
 GUI_KEYS = ("Input", "name_corr_pnr", "name_cnmfe", "do_corr_pnr", "do_cnmfe", "item_name")
 
 
-def _num(name: str, value: Any, *, integer: bool = False, low: float | None = None,
-         high: float | None = None, low_open: bool = False) -> Any:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"CNMF-E parameter {name!r} must be a number, got {value!r}")
-    if not isinstance(value, numbers.Integral) and not math.isfinite(value):
-        raise ParameterError(f"CNMF-E parameter {name!r} must be finite, got {value!r}")
-    if integer and int(value) != value:
-        raise ParameterError(f"CNMF-E parameter {name!r} must be an integer, got {value!r}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ParameterError(f"CNMF-E parameter {name!r} must be {'>' if low_open else '>='} "
-                             f"{low}, got {value!r}")
-    if high is not None and value > high:
-        raise ParameterError(f"CNMF-E parameter {name!r} must be <= {high}, got {value!r}")
-    return int(value) if integer else float(value)
+def _num(name: str, value: Any, **limits: Any) -> Any:
+    return check_number("CNMF-E", name, value, **limits)
 
 
 def _pair(name: str, value: Any, low: int) -> tuple[int, int]:
