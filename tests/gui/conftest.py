@@ -66,3 +66,26 @@ def loaded_viewer(viewer, movie_files):
     tiff, meta, _ = movie_files
     viewer.get_module("tiff_io").load_tiff(tiff, meta, method="asarray")
     return viewer
+
+
+@pytest.fixture
+def make_welcome(qtbot):
+    """Welcome Windows (mesmerize.gui.app) that close their child windows first, then
+    themselves, letting Qt finish each close before the next: pyqtgraph items must go before
+    their views, and the in-process consoles answer asynchronously."""
+    from mesmerize.gui import app
+
+    made = []
+
+    def make():
+        welcome = app.build_welcome_window()
+        made.append(welcome)
+        return welcome
+
+    yield make
+    for welcome in made:
+        for window in list(welcome.windows):
+            window.close()
+            qtbot.wait(20)
+        welcome.close()
+        qtbot.wait(20)

@@ -1,32 +1,10 @@
 """The desktop application's wiring: Welcome Window -> Viewer and Project Browser -> Viewer."""
 import numpy as np
-import pytest
 
 from mesmerize.cli.main import main
 from mesmerize.core.project import Project
 from mesmerize.demo.demo_project import build_demo_project
 from mesmerize.demo.synthetic import SyntheticParams
-from mesmerize.gui import app
-
-
-@pytest.fixture
-def make_welcome(qtbot):
-    """Welcome Windows that close their child windows first, then themselves, letting Qt finish
-    each close before the next (the in-process consoles answer asynchronously)."""
-    made = []
-
-    def make():
-        welcome = app.build_welcome_window()
-        made.append(welcome)
-        return welcome
-
-    yield make
-    for welcome in made:
-        for window in list(welcome.windows):
-            window.close()
-            qtbot.wait(20)
-        welcome.close()
-        qtbot.wait(20)
 
 
 def test_viewer_from_welcome_window_knows_the_project_columns(make_welcome, tmp_path):

@@ -14,30 +14,9 @@ from mesmerize.core.project import Project
 from mesmerize.core.project.config import CustomColumn, ProjectConfig
 from mesmerize.core.roi.roi_types import EllipseROI, PolygonROI
 from mesmerize.demo.synthetic import SyntheticParams, generate
-from mesmerize.gui import app
 from mesmerize.gui.viewer.add_to_project import AddToProjectDialog
 
 MOVIE_SHAPE_TYH = (40, 32, 36)  # (T, H, W) as written to the TIFF
-
-
-@pytest.fixture
-def make_welcome(qtbot):
-    """Welcome Windows that close their child windows first, then themselves, letting Qt finish
-    each close before the next (pyqtgraph items must go before their views)."""
-    made = []
-
-    def make():
-        welcome = app.build_welcome_window()
-        made.append(welcome)
-        return welcome
-
-    yield make
-    for welcome in made:
-        for window in list(welcome.windows):
-            window.close()
-            qtbot.wait(20)
-        welcome.close()
-        qtbot.wait(20)
 
 
 @pytest.fixture
