@@ -21,12 +21,14 @@ whose ``.wait()`` a script may also call itself.
 from __future__ import annotations
 
 import argparse
-import linecache
 import os
 import sys
 import traceback
 from pathlib import Path
 from typing import Any, Callable
+
+from mesmerize.core import script_runner
+from mesmerize.core.script_runner import run_source
 
 WINDOW_KINDS = ("viewer", "browser", "flowchart", "welcome", "batch")
 """The ``--window`` kinds, in the order of the help text; ``viewer`` is the default."""
@@ -324,19 +326,10 @@ class _Session:
         app.processEvents()
 
 
-def run_source(source: str, filename: str, namespace: dict[str, Any]) -> None:
-    """Compile ``source`` as ``filename`` and run it in ``namespace`` (as ``__main__``)."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace.setdefault("__name__", "__main__")
-    if filename != INLINE_FILENAME:
-        namespace.setdefault("__file__", filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (running the user's script)
-
-
 def _run_script(source: str, filename: str, namespace: dict[str, Any]) -> int:
     """Run the script; its traceback (without this module's frame) on stderr when it raises."""
     try:
-        run_source(source, filename, namespace)
+        run_source(source, filename, namespace, set_file=filename != INLINE_FILENAME)
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or EXIT_OK
@@ -344,7 +337,7 @@ def _run_script(source: str, filename: str, namespace: dict[str, Any]) -> int:
         return EXIT_SCRIPT_FAILED
     except BaseException as exc:  # noqa: BLE001 (every error of the script is reported)
         tb = exc.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        while tb is not None and tb.tb_frame.f_code.co_filename in (__file__, script_runner.__file__):
             tb = tb.tb_next
         sys.stderr.write("".join(traceback.format_exception(type(exc), exc, tb)))
         return EXIT_SCRIPT_FAILED

@@ -138,27 +138,29 @@ def test_real_console_script_editor_and_persistent_history(loaded_viewer, tmp_pa
     editor.editor.appendPlainText("spliced = get_image().shape")
     editor.run()
     assert console.namespace["spliced"] == (40, 32, 7)
+    assert console.namespace["__file__"] == str(script)
     assert loaded_viewer.image_display.image_view.image.shape[2] == 7
     assert editor.save()
     assert script.read_text().endswith("spliced = get_image().shape")
 
     history_file = console_history_path("viewer")
-    expected = ["n_frames = get_image().shape[2]", editor.text]
+    ran = f"run_source(_script_editor_text, {str(script)!r}, globals(), set_file=True)"
+    expected = ["n_frames = get_image().shape[2]", ran]
     # the history is written when the kernel's execute replies reach the widget
     qtbot.waitUntil(lambda: history_file.exists() and load_history(history_file) == expected,
                     timeout=5000)
     # Page Up / Page Down walk through the history
     qtbot.keyClick(console.rich._control, QtCore.Qt.Key_PageUp)
-    assert console.rich.input_buffer == editor.text
+    assert console.rich.input_buffer == ran
     qtbot.keyClick(console.rich._control, QtCore.Qt.Key_PageUp)
     assert console.rich.input_buffer == "n_frames = get_image().shape[2]"
     qtbot.keyClick(console.rich._control, QtCore.Qt.Key_PageDown)
-    assert console.rich.input_buffer == editor.text
+    assert console.rich.input_buffer == ran
     assert "get_batch_manager()" in console.rich.banner
 
     other = ConsoleWidget({"x": 1}, "viewer")
     qtbot.addWidget(other)
-    assert other.history[-1] == editor.text
+    assert other.history[-1] == ran
     assert "vi" not in other.namespace  # every console has its own namespace
     assert console.namespace["n_frames"] == 50
     other.shutdown()

@@ -1,4 +1,6 @@
-"""Script Editor module: a text editor whose Run executes the text in the Viewer console.
+"""Script Editor module: a text editor whose Run executes the text in the Viewer console, through
+``mesmerize.core.script_runner.run_source`` like ``mesmerize exec`` (same namespace, same
+compilation, tracebacks naming the script's file and lines).
 
 There is no auto-save: Save writes the file (atomically) when asked.
 """
@@ -10,7 +12,12 @@ from pathlib import Path
 from qtpy import QtGui, QtWidgets
 
 from mesmerize.core.atomic import write_text_atomic
+from mesmerize.core.script_runner import run_source
 from mesmerize.gui.viewer.modules.base import ViewerModule
+
+UNSAVED_NAME = "<script editor>"
+SOURCE_NAME = "_script_editor_text"
+"""The console variable holding the editor's text while it runs."""
 
 
 class ScriptEditorModule(ViewerModule):
@@ -68,10 +75,14 @@ class ScriptEditorModule(ViewerModule):
         return True
 
     def run(self) -> None:
-        """Run the text in the Viewer console (shown, output printed there)."""
+        """Run the text in the Viewer console's namespace; its output and traceback are printed
+        in the console."""
         console = self.vi.get_console()
         self.vi.show_console()
-        console.execute(self.text)
+        filename = str(self.path) if self.path is not None else UNSAVED_NAME
+        console.push({SOURCE_NAME: self.text, "run_source": run_source})
+        console.execute(f"run_source({SOURCE_NAME}, {filename!r}, globals(), "
+                        f"set_file={self.path is not None})")
 
     def _open_clicked(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open script", "",
