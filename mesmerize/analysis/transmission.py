@@ -19,10 +19,10 @@ from uuid import uuid4
 import numpy as np
 import pandas as pd
 
-from mesmerize.analysis.errors import TransmissionError
+from mesmerize.analysis.errors import DataBlockNotFoundError, TransmissionError
 from mesmerize.analysis.history_trace import BLOCK_COLUMN, HistoryTrace
 from mesmerize.analysis.trn_file import read_trn, write_trn
-from mesmerize.core.errors import ProjectError
+from mesmerize.core.errors import FormatVersionError, ProjectError
 
 RAW_CURVE_COLUMN = "_RAW_CURVE"
 SPAWN_OPERATION = "spawn_transmission"
@@ -197,7 +197,14 @@ class Transmission:
                   proj_path: str | os.PathLike | None = None) -> "Transmission":
         """Load a ``.trn`` file; ``proj_path`` overrides the project path recorded in it."""
         df, history, info = read_trn(path)
-        t = cls(df, HistoryTrace.from_dict(history), **info)
+        try:
+            trace = HistoryTrace.from_dict(history)
+        except (TransmissionError, DataBlockNotFoundError, TypeError, AttributeError, ValueError,
+                KeyError) as exc:
+            raise FormatVersionError(
+                f"{path}: the history attribute is damaged or was not written by Mesmerize "
+                f"({type(exc).__name__}: {exc}).") from None
+        t = cls(df, trace, **info)
         if proj_path is not None:
             t.set_proj_path(proj_path)
         return t

@@ -21,6 +21,9 @@ from mesmerize.core.errors import FormatVersionError
 
 TRN_FORMAT_VERSION = 1
 TRN_KIND = "mesmerize-transmission"
+#: keys of the ``info`` attribute: text (or null) values, and lists of column names
+INFO_TEXT_KEYS = ("proj_path", "last_output", "last_unit")
+INFO_LIST_KEYS = ("roi_type_columns", "stim_type_columns", "custom_columns")
 
 
 def write_trn(path: str | os.PathLike, df: pd.DataFrame, history: dict, info: dict,
@@ -83,8 +86,24 @@ def _read_open_trn(f: h5py.File, path: Path) -> tuple[pd.DataFrame, dict, dict]:
     if not isinstance(history, dict) or not isinstance(info, dict):
         raise FormatVersionError(f"{path}: the history and info attributes must be JSON objects; "
                                  "the file is damaged or was not written by Mesmerize.")
+    check_info(info, path)
     df = read_frame(f["df"])
     return df, history, info
+
+
+def check_info(info: dict, path: Path) -> None:
+    """Refuse an ``info`` attribute with unknown keys or values of the wrong type."""
+    unknown = sorted(set(info) - set(INFO_TEXT_KEYS) - set(INFO_LIST_KEYS))
+    bad = [k for k in INFO_TEXT_KEYS if not isinstance(info.get(k), (str, type(None)))]
+    bad += [k for k in INFO_LIST_KEYS if not isinstance(info.get(k, []), list)
+            or not all(isinstance(c, str) for c in info.get(k, []))]
+    problems = ([f"unknown keys {unknown}"] if unknown else []) + (
+        [f"wrong types in {bad}"] if bad else [])
+    if problems:
+        raise FormatVersionError(
+            f"{path}: the info attribute is damaged or was not written by Mesmerize "
+            f"({'; '.join(problems)}; {', '.join(INFO_TEXT_KEYS)} must be text or null, "
+            f"{', '.join(INFO_LIST_KEYS)} lists of text).")
 
 
 def _as_int(value: Any, path: Path) -> int:

@@ -48,6 +48,10 @@ class SystemConfig:
         running one, so they see the same environment). use_cuda: GPU acceleration where
         available. work_dir: directory for temporary files. pre_run_commands: shell lines run
         before each batch subprocess. plugins_dir: "" (none) or an existing directory.
+        item_time_limit_s: seconds a batch item may run before it is stopped and marked failed
+        (None: no limit). item_memory_limit_mib: MiB of resident memory (RSS, the item's whole
+        process tree) a batch item may use before it is stopped and marked failed (None: no
+        limit). Both apply to items run by the Batch Manager on this machine, not on SLURM.
     """
 
     max_threads: int = field(default_factory=_cpu_count)
@@ -56,6 +60,8 @@ class SystemConfig:
     work_dir: str = field(default_factory=default_work_dir)
     pre_run_commands: str = ""
     plugins_dir: str = ""
+    item_time_limit_s: float | None = None
+    item_memory_limit_mib: int | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -78,6 +84,15 @@ class SystemConfig:
         if not isinstance(self.plugins_dir, str):
             raise ConfigError(f"plugins_dir must be text (a directory path or empty), "
                               f"got {self.plugins_dir!r}")
+        time_limit = self.item_time_limit_s
+        if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(
+                time_limit, (int, float)) or not 0 < time_limit < float("inf")):
+            raise ConfigError(f"item_time_limit_s must be a number of seconds > 0, or null for no "
+                              f"limit, got {time_limit!r}")
+        memory_limit = self.item_memory_limit_mib
+        if memory_limit is not None and (type(memory_limit) is not int or memory_limit < 1):
+            raise ConfigError(f"item_memory_limit_mib must be a whole number of MiB >= 1, or null "
+                              f"for no limit, got {memory_limit!r}")
         if self.plugins_dir and not Path(self.plugins_dir).expanduser().is_dir():
             raise ConfigError(f"plugins_dir {self.plugins_dir!r} is not an existing directory; "
                               f"set it to your plugins directory or leave it empty")

@@ -54,6 +54,18 @@ class SystemConfigWindow(QtWidgets.QWidget):
         self.pre_run_commands.setFont(QtGui.QFontDatabase.systemFont(QtGui.QFontDatabase.FixedFont))
         self.plugins_dir = QtWidgets.QLineEdit(config.plugins_dir)
         self.plugins_dir.setPlaceholderText("(none)")
+        # 0 shows as "No limit" and means None in the configuration
+        self.item_time_limit = QtWidgets.QDoubleSpinBox()
+        self.item_time_limit.setRange(0.0, 1e7)
+        self.item_time_limit.setDecimals(0)
+        self.item_time_limit.setSuffix(" s")
+        self.item_time_limit.setSpecialValueText("No limit")
+        self.item_time_limit.setValue(config.item_time_limit_s or 0.0)
+        self.item_memory_limit = QtWidgets.QSpinBox()
+        self.item_memory_limit.setRange(0, 2 ** 30)
+        self.item_memory_limit.setSuffix(" MiB")
+        self.item_memory_limit.setSpecialValueText("No limit")
+        self.item_memory_limit.setValue(config.item_memory_limit_mib or 0)
 
         form = QtWidgets.QFormLayout()
         form.addRow("Maximum number of threads to use:", self.max_threads)
@@ -64,6 +76,8 @@ class SystemConfigWindow(QtWidgets.QWidget):
         form.addRow(self.pre_run_commands)
         form.addRow("Plugins directory:",
                     self._with_browse(self.plugins_dir, "Choose the plugins directory"))
+        form.addRow("Batch item time limit:", self.item_time_limit)
+        form.addRow("Batch item memory limit:", self.item_memory_limit)
 
         self.status = QtWidgets.QLabel(
             f"Could not read the saved configuration: {self.load_error}" if self.load_error
@@ -105,6 +119,8 @@ class SystemConfigWindow(QtWidgets.QWidget):
             work_dir=self.work_dir.text().strip(),
             pre_run_commands=self.pre_run_commands.toPlainText(),
             plugins_dir=self.plugins_dir.text().strip(),
+            item_time_limit_s=self.item_time_limit.value() or None,
+            item_memory_limit_mib=self.item_memory_limit.value() or None,
         )
         cfg.python_executable()
         return cfg

@@ -20,6 +20,7 @@ import numpy as np
 from mesmerize.analysis.errors import TransmissionFileExistsError
 from mesmerize.analysis.frame_hdf5 import read_frame, write_frame
 from mesmerize.analysis.history_trace import HistoryTrace
+from mesmerize.analysis.trn_file import check_info
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.atomic import atomic_path
 from mesmerize.core.errors import FormatVersionError, ParameterError
@@ -87,6 +88,15 @@ def _numeric_array(name: str, value: Any) -> np.ndarray:
 def read_ptrn(path: str | os.PathLike) -> PlotFile:
     """Read a ``.ptrn`` file. ``FileNotFoundError``, or ``FormatVersionError`` for a file that is
     not a Mesmerize plot, is damaged, or was written by a newer Mesmerize."""
+    return _with_open(path, _read_open)
+
+
+def read_ptrn_kind(path: str | os.PathLike) -> str:
+    """The ``plot_kind`` of a ``.ptrn`` file, without reading its data (errors as ``read_ptrn``)."""
+    return _with_open(path, _read_header)
+
+
+def _with_open(path: str | os.PathLike, read: Any) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No saved plot at {path}.")
@@ -96,7 +106,7 @@ def read_ptrn(path: str | os.PathLike) -> PlotFile:
         raise FormatVersionError(f"{path} is not an HDF5 file, so not a .ptrn file: {exc}") from None
     try:
         with f:
-            return _read_open(f, path)
+            return read(f, path)
     except FormatVersionError:
         raise
     except (KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:
@@ -104,7 +114,7 @@ def read_ptrn(path: str | os.PathLike) -> PlotFile:
             f"{path} is damaged or was not written by Mesmerize: {exc!r}") from None
 
 
-def _read_open(f: h5py.File, path: Path) -> PlotFile:
+def _read_header(f: h5py.File, path: Path) -> str:
     if f.attrs.get("kind") != PTRN_KIND or "format_version" not in f.attrs:
         raise FormatVersionError(
             f"{path} is not a Mesmerize saved plot (.ptrn) of this Mesmerize. Plots saved by the "
@@ -117,9 +127,16 @@ def _read_open(f: h5py.File, path: Path) -> PlotFile:
             f"{path} has format_version {int(version)}, newer than this Mesmerize understands "
             f"({PTRN_FORMAT_VERSION}). Upgrade Mesmerize to open it.")
     plot_kind = f.attrs["plot_kind"]
+    if not isinstance(plot_kind, str):
+        raise FormatVersionError(f"{path}: plot_kind must be text.")
+    return plot_kind
+
+
+def _read_open(f: h5py.File, path: Path) -> PlotFile:
+    plot_kind = _read_header(f, path)
     state = json.loads(f.attrs["state"])
-    if not isinstance(plot_kind, str) or not isinstance(state, dict):
-        raise FormatVersionError(f"{path}: plot_kind must be text and state a JSON object.")
+    if not isinstance(state, dict):
+        raise FormatVersionError(f"{path}: the plot state must be a JSON object.")
     transmission = None
     if "transmission" in f:
         grp = f["transmission"]
@@ -127,6 +144,7 @@ def _read_open(f: h5py.File, path: Path) -> PlotFile:
         info = json.loads(grp.attrs["info"])
         if not isinstance(history, dict) or not isinstance(info, dict):
             raise FormatVersionError(f"{path}: the plot's history and info must be JSON objects.")
+        check_info(info, path)
         transmission = Transmission(read_frame(grp["df"]), HistoryTrace.from_dict(history), **info)
     arrays = {}
     for name, dataset in f["arrays"].items():

@@ -268,8 +268,8 @@ def test_overwrite(project):
     assert new_rows.cell_name.tolist() == ["atena", "new_tag", "pr"]
     assert (new_rows.stage == 2).all()
     assert not set(new_rows.uuid_curve) & set(old.uuid_curve)
-    for rel in old_files:
-        assert not (project.path / rel).exists()
+    for rel in old_files:  # kept: the backup made before the overwrite refers to them
+        assert (project.path / rel).exists()
     assert project.missing_files() == []
     pd.testing.assert_frame_equal(df[df.AnimalID != "a1"].reset_index(drop=True),
                                   old[old.AnimalID != "a1"].reset_index(drop=True))

@@ -43,10 +43,14 @@ def click(qtbot, window, text):
 def test_shows_saved_values_and_saves_edits(qtbot, tmp_path, config_dir, messages, monkeypatch):
     plugins = tmp_path / "plugins"
     plugins.mkdir()
-    save_system_config(SystemConfig(max_threads=1, use_cuda=False, pre_run_commands="a"))
+    save_system_config(SystemConfig(max_threads=1, use_cuda=False, pre_run_commands="a",
+                                    item_memory_limit_mib=2048))
     window = make_window(qtbot)
     assert window.path == system_config_path() and window.path.parent == config_dir
     assert window.max_threads.value() == 1 and window.pre_run_commands.toPlainText() == "a"
+    assert window.item_memory_limit.value() == 2048
+    assert window.item_time_limit.text() == "No limit"
+    window.item_time_limit.setValue(3600)
     window.max_threads.setValue(2)
     window.python_call.setText(sys.executable)
     window.use_cuda.setChecked(True)
@@ -66,7 +70,8 @@ def test_shows_saved_values_and_saves_edits(qtbot, tmp_path, config_dir, message
                                  work_dir=str(tmp_path / "work"),
                                  pre_run_commands="source /venv/bin/activate\n"
                                                   "export MKL_NUM_THREADS=1",
-                                 plugins_dir=str(plugins))
+                                 plugins_dir=str(plugins), item_time_limit_s=3600.0,
+                                 item_memory_limit_mib=2048)
     assert json.loads(system_config_path().read_text())["format_version"] == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from mesmerize.analysis.errors import TransmissionFileExistsError
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.errors import FormatVersionError, ParameterError
-from mesmerize.plotting.ptrn_file import PTRN_FORMAT_VERSION, read_ptrn, write_ptrn
+from mesmerize.plotting.ptrn_file import PTRN_FORMAT_VERSION, read_ptrn, read_ptrn_kind, write_ptrn
 
 
 def transmission() -> Transmission:
@@ -26,6 +26,7 @@ def test_round_trip_keeps_data_state_and_arrays(tmp_path):
     path = write_ptrn(tmp_path / "plot.ptrn", "heatmap", state, t, arrays={"centres": centres})
     loaded = read_ptrn(path)
     assert loaded.plot_kind == "heatmap" and loaded.state == state
+    assert read_ptrn_kind(path) == "heatmap"
     np.testing.assert_array_equal(loaded.arrays["centres"], centres)
     assert loaded.transmission.proj_path == "/data/proj"
     assert loaded.transmission.history_trace.to_dict() == t.history_trace.to_dict()
@@ -58,8 +59,9 @@ def test_foreign_newer_and_damaged_files_are_refused(tmp_path):
     path = write_ptrn(tmp_path / "p.ptrn", "heatmap", {}, transmission())
     with h5py.File(path, "r+") as f:
         f.attrs["format_version"] = PTRN_FORMAT_VERSION + 1
-    with pytest.raises(FormatVersionError, match="newer"):
-        read_ptrn(path)
+    for read in (read_ptrn, read_ptrn_kind):
+        with pytest.raises(FormatVersionError, match="newer"):
+            read(path)
     with h5py.File(path, "r+") as f:
         f.attrs["format_version"] = PTRN_FORMAT_VERSION
         f.attrs["state"] = json.dumps([1, 2])

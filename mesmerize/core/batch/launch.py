@@ -34,12 +34,17 @@ class RunnerSettings:
     shell lines run before it (module loads, ``conda activate``...); ``extra_env``: variables set
     on top of this process's environment (thread limits such as ``OMP_NUM_THREADS``);
     ``work_dir``: fast scratch directory for the "use work dir" option, or None.
+    ``time_limit_s`` / ``memory_limit_mib``: an item running longer than this many seconds, or
+    whose process tree holds more than this many MiB of resident memory, is stopped and marked
+    failed (None: no limit).
     """
 
     python_call: str = sys.executable
     pre_run_commands: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
     work_dir: str | None = None
+    time_limit_s: float | None = None
+    memory_limit_mib: int | None = None
 
     @classmethod
     def from_system_config(cls) -> "RunnerSettings":
@@ -50,6 +55,8 @@ class RunnerSettings:
             pre_run_commands=[c for c in cfg.pre_run_commands.splitlines() if c.strip()],
             extra_env=thread_env(cfg),
             work_dir=cfg.work_dir,
+            time_limit_s=cfg.item_time_limit_s,
+            memory_limit_mib=cfg.item_memory_limit_mib,
         )
 
 

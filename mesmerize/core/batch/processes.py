@@ -30,6 +30,22 @@ def process_alive(info: Mapping[str, Any] | None) -> bool | None:
         return False
 
 
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory (bytes) of process ``pid`` and all its descendants; 0 once it is gone."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
 def kill_process_group(pgid: int, sig: int) -> None:
     """Send ``sig`` to process group ``pgid``; a group that no longer exists is ignored."""
     try:

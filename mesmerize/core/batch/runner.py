@@ -5,7 +5,9 @@ Each item runs as ``python -m mesmerize.cli.batch_runner <batch_dir> <uuid>`` in
 processes of its engine). The runner's stdout/stderr go to the item's log file and to the
 ``output`` event; its JSON progress lines (``launch.PROGRESS_PREFIX``) become ``progress``
 events. The runner writes its item's final status itself; when it dies without doing so the
-parent records why (exit code or signal).
+parent records why (exit code or signal). An item that passes the configured time or memory
+limit (``RunnerSettings.time_limit_s`` / ``memory_limit_mib``) has its process tree ended and is
+marked failed with the limit it passed.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from typing import IO
 
 from mesmerize.core.batch import kinds
@@ -26,7 +29,9 @@ from mesmerize.core.batch.item import (
 from mesmerize.core.batch.launch import (
     PROGRESS_PREFIX, RunnerSettings, item_command, item_environment,
 )
-from mesmerize.core.batch.processes import kill_process_group, kill_process_tree, process_info
+from mesmerize.core.batch.processes import (
+    kill_process_group, kill_process_tree, process_info, tree_rss_bytes,
+)
 from mesmerize.core.errors import ConfigError, MesmerizeError
 from mesmerize.core.events import EventEmitter
 
@@ -35,6 +40,8 @@ RUNNABLE_STATUSES = (PENDING, INTERRUPTED, ABORTED)
 puts a failed item back to pending), and so are pending items queued on a SLURM cluster."""
 
 ABORT_GRACE_S = 3.0
+LIMIT_POLL_S = 0.1
+"""Seconds between checks of a running item's time and memory against the limits."""
 LOG_TAIL_LINES = 20
 
 
@@ -177,14 +184,43 @@ class BatchRunner:
             reader = threading.Thread(target=self._pump, args=(uuid, proc.stdout, log),
                                       daemon=True)
             reader.start()
-            returncode = proc.wait()
+            returncode, over_limit = self._wait_within_limits(proc)
             # Worker processes the runner left behind would keep the pipe open: end them.
             kill_process_group(proc.pid, signal.SIGKILL)
             reader.join()
             with self._lock:
                 self._proc = None
                 aborted = self._abort_requested
-        return self._final_status(uuid, returncode, aborted)
+        return self._final_status(uuid, returncode, aborted, over_limit)
+
+    def _wait_within_limits(self, proc: subprocess.Popen) -> tuple[int, str | None]:
+        """Wait for ``proc``; stop its process tree when it passes the time or memory limit.
+
+        Returns ``(returncode, None)`` or ``(returncode, why it was stopped)``. Memory is the
+        resident set size of the whole tree, sampled every ``LIMIT_POLL_S`` seconds.
+        """
+        time_limit, memory_limit = self.settings.time_limit_s, self.settings.memory_limit_mib
+        if time_limit is None and memory_limit is None:
+            return proc.wait(), None
+        start = time.monotonic()
+        while True:
+            try:
+                return proc.wait(timeout=LIMIT_POLL_S), None
+            except subprocess.TimeoutExpired:
+                pass
+            elapsed = time.monotonic() - start
+            problem = None
+            if time_limit is not None and elapsed > time_limit:
+                problem = (f"ran for more than its time limit of {time_limit:g} s (System "
+                           "Configuration: item_time_limit_s)")
+            elif memory_limit is not None:
+                used_mib = tree_rss_bytes(proc.pid) / 2**20
+                if used_mib > memory_limit:
+                    problem = (f"used {used_mib:.0f} MiB of memory, more than its limit of "
+                               f"{memory_limit} MiB (System Configuration: item_memory_limit_mib)")
+            if problem is not None:
+                kill_process_tree(proc, ABORT_GRACE_S)
+                return proc.wait(), problem
 
     def _input_problem(self, uuid: str) -> str | None:
         item = self.batch.get_item(uuid)
@@ -213,11 +249,18 @@ class BatchRunner:
                 log.write(f"[batch manager] output listener failed: {exc!r}\n".encode())
         stream.close()
 
-    def _final_status(self, uuid: str, returncode: int, aborted: bool) -> str:
+    def _final_status(self, uuid: str, returncode: int, aborted: bool,
+                      over_limit: str | None = None) -> str:
         now = utc_now_iso()
         item = self.batch.get_item(uuid)
         if item.status == FINISHED:
             return FINISHED
+        if over_limit is not None:
+            self.batch.update_item(
+                uuid, status=FAILED, finished=now, process=None,
+                error=f"Stopped: the item {over_limit}. Raise the limit, or process smaller "
+                      f"data (fewer frames, smaller patches or chunks).\n{self._log_tail(uuid)}")
+            return FAILED
         if aborted:
             self.batch.update_item(uuid, status=ABORTED, finished=now, process=None,
                                    error="Aborted by the user.")

@@ -64,10 +64,15 @@ def read_dataframe_file(path: Path, columns: Iterable[str] | None = None) -> pd.
     if columns is not None:
         columns = [c for c in columns if c in schema.names]
     try:
-        table = pq.read_table(path, columns=columns)
-    except (OSError, pa.ArrowException) as exc:
-        raise ProjectError(f"Cannot read the project DataFrame {path}: {exc}") from exc
-    return table.to_pandas()
+        return pq.read_table(path, columns=columns).to_pandas()
+    except (OSError, pa.ArrowException, ValueError, KeyError, TypeError, IndexError,
+            AttributeError) as exc:
+        # ValueError includes the UnicodeDecodeError of damaged pandas schema metadata
+        raise ProjectError(
+            f"Cannot read the project DataFrame {path} ({type(exc).__name__}: {exc}); it is "
+            "damaged. Restore a backup from the project's dataframes directory "
+            "(Project.restore_backup)."
+        ) from exc
 
 
 def write_dataframe_file(path: Path, df: pd.DataFrame) -> None:

@@ -2,9 +2,10 @@
 
 Writers hold the project's write lock (``lock.py``) and re-read the files when another process
 changed them. Every DataFrame change leaves a backup first (``dataframe_store.py``). Adding a
-sample writes all its new files first, then swaps the DataFrame atomically, then (overwrite
-only) removes the files of the replaced version, so a crash at any moment leaves the previous or
-the new project state with every referenced file present.
+sample writes all its new files first, then swaps the DataFrame atomically, so a crash at any
+moment leaves the previous or the new project state with every referenced file present. Files
+of deleted or overwritten samples are kept so that every backup restores;
+``purge_unreferenced_files`` deletes those no backup refers to any more.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from mesmerize.core.errors import ConfigError, ProjectError, SampleIDError
+from mesmerize.core.errors import ColumnTypeError, ConfigError, ProjectError, SampleIDError
 from mesmerize.core.events import EventEmitter
 from mesmerize.core.project.config import (
     PROTECTED_COLUMNS, ProjectConfig, load_config, save_config,
@@ -33,6 +34,10 @@ from mesmerize.core.project.samples import (
     write_sample_files,
 )
 from mesmerize.core.work_env import ViewerWorkEnv
+
+
+#: ``DataFrame.attrs`` key naming the project version a ``Project.dataframe`` copy was read at
+VERSION_ATTR = "mesmerize_project_version"
 
 
 class Project:
@@ -101,9 +106,17 @@ class Project:
 
     @property
     def dataframe(self) -> pd.DataFrame:
-        """A copy of the project DataFrame (change it with ``set_dataframe``)."""
+        """A copy of the project DataFrame (change it with ``set_dataframe``).
+
+        Its ``attrs[VERSION_ATTR]`` records the version of the project it was read from.
+        """
         self._refresh()
-        return self._df.copy()
+        df = self._df.copy()
+        df.attrs[VERSION_ATTR] = self._version()
+        return df
+
+    def _version(self) -> str:
+        return repr(self._signature)
 
     def sample_ids(self) -> list[str]:
         """SampleIDs in DataFrame order."""
@@ -126,15 +139,28 @@ class Project:
         may be removed, not added, and for every kept row (matched on ``uuid_curve``) the
         protected columns (SampleID, ImgUUID, ImgPath, ImgInfoPath, CurvePath, ROI_State,
         uuid_curve) must be unchanged, and AnimalID/TrialID must still form the SampleID.
+        A copy from ``Project.dataframe`` taken before the project last changed (another
+        process, window or script added, deleted or edited samples since) is refused: writing
+        it would silently undo that change. After a successful call ``df`` counts as read from
+        the new version, so it can be edited and set again.
         Raises ``ProjectError`` / ``ColumnTypeError``; the project is then unchanged.
         """
         if not isinstance(df, pd.DataFrame):
             raise ProjectError(f"set_dataframe needs a pandas DataFrame, got {type(df).__name__}.")
+        read_at = df.attrs.get(VERSION_ATTR)
         with self._lock:
             self._refresh()
+            if read_at is not None and read_at != self._version():
+                raise ProjectError(
+                    "The project DataFrame was changed (by another window, script or process) "
+                    "after this copy of it was read; setting it would undo that change, e.g. "
+                    "remove samples added since. Nothing was written: get the DataFrame again "
+                    "(get_root_dataframe()), redo your changes on it and set it."
+                )
             new = conform_dataframe(df, self._config, strict=True)
             self._check_protected(new)
             self._write(new)
+            df.attrs[VERSION_ATTR] = self._version()
         self.changed.emit("dataframe", None)
 
     def _check_protected(self, new: pd.DataFrame) -> None:
@@ -183,10 +209,11 @@ class Project:
         ``custom_values`` ``{custom column: value}`` (None: the work environment's
         ``custom_columns_dict``). ``overwrite=True`` replaces an existing sample with that
         SampleID; with ``overwrite_image=False`` the existing movie file is kept instead of
-        writing the work environment's movie again. Raises ``SampleIDError`` (bad or duplicate
-        id), ``ColumnTypeError`` (value of the wrong type), ``ProjectError`` (unknown custom
-        column, no image, no ROIs), ``MetaDataError``, ``StimulusMapError``; the project is
-        then unchanged.
+        writing the work environment's movie again. The replaced version's files are kept, so
+        the backup made before the overwrite restores it (see ``purge_unreferenced_files``).
+        Raises ``SampleIDError`` (bad or duplicate id), ``ColumnTypeError`` (value of the wrong
+        type), ``ProjectError`` (unknown custom column, no image, no ROIs), ``MetaDataError``,
+        ``StimulusMapError``; the project is then unchanged.
         """
         with self._lock:
             self._refresh()
@@ -210,13 +237,10 @@ class Project:
                                     custom_values, keep_image)
             write_sample_files(self.layout, sample)
             try:
-                new_df = self._splice_rows(df, is_old, sample.rows)
-                self._write(new_df)
+                self._write(self._splice_rows(df, is_old, sample.rows))
             except BaseException:
                 remove_files(self.layout, sample.new_files)
                 raise
-            if is_old.any():
-                remove_files(self.layout, sorted(sample_files(old_rows) - sample_files(new_df)))
         self.changed.emit("add_sample", sample.sample_id)
         return sample.sample_id
 
@@ -296,10 +320,15 @@ class Project:
             self._config.check_changes_to(new_config)
             columns_change = new_config.all_columns != self._config.all_columns
             new_df = conform_dataframe(self._df, new_config, strict=False)
+            added = [c for c in new_df.columns if c not in self._df.columns]
             if columns_change:
                 self._store.backup()
-            # The config goes first: a crash before the DataFrame write leaves the old DataFrame,
-            # which every open reconciles with the new config the same way.
+            if added:
+                # Old and new columns together, the new ones freshly filled: whichever config is
+                # on disk when a crash strikes, opening reconciles this file to it, and no stale
+                # column of an earlier interrupted change can come back under the new config.
+                interim = pd.concat([self._df, new_df[added]], axis=1)
+                write_dataframe_file(self._store.path, interim)
             save_config(self.layout.config_file, new_config)
             if columns_change:
                 write_dataframe_file(self._store.path, new_df)
@@ -311,13 +340,28 @@ class Project:
         """Back up the current DataFrame, then restore ``path`` (a ``root_<timestamp>.dfr``).
 
         Returns the backup made of the replaced DataFrame. Columns are reconciled with the
-        current config as in ``Project.open``.
+        current config as in ``Project.open``. A backup whose columns cannot take the current
+        config's types raises ``ProjectError``; the project is then unchanged.
         """
         with self._lock:
+            self._refresh()
+            self._check_restorable(Path(path))
             previous = self._store.restore(Path(path))
             self._load()
         self.changed.emit("restore_backup", Path(path))
         return previous
+
+    def _check_restorable(self, path: Path) -> None:
+        """Refuse (``ProjectError``) a backup the current config cannot open, before any change."""
+        try:
+            conform_dataframe(read_dataframe_file(path), self._config, strict=False)
+        except ColumnTypeError as exc:
+            raise ProjectError(
+                f"The backup {path} cannot be restored under the current project configuration: "
+                f"{exc} (the column was removed and added again with another type after this "
+                "backup was made). Remove or rename that column in the Project Configuration, "
+                "then restore the backup. The project is unchanged."
+            ) from exc
 
     def missing_files(self) -> list[str]:
         """Project-relative paths the DataFrame refers to that do not exist (CNMF npz files are

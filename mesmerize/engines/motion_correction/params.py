@@ -112,8 +112,13 @@ class MotionCorrectionParams:
                     f"output_bit_depth must be one of {list(BIT_DEPTHS)}, got {depth!r}"
                 )
             depth = BIT_DEPTHS[depth]
-        elif depth is not None and (isinstance(depth, bool) or depth not in (8, 16)):
-            raise ParameterError(f"output_bit_depth must be 8, 16 or 'Do not convert', got {depth!r}")
+        elif depth is not None:
+            # numbers only: ``in`` on an array would ask for its (ambiguous) truth value
+            if isinstance(depth, bool) or not isinstance(depth, numbers.Real) \
+                    or depth not in (8, 16):
+                raise ParameterError(
+                    f"output_bit_depth must be 8, 16 or 'Do not convert', got {depth!r}")
+            depth = int(depth)
         set_("output_bit_depth", depth)
         for name in ("pw_rigid", "use_cuda"):
             if not isinstance(getattr(self, name), bool):
