@@ -209,3 +209,111 @@ def test_empty_inputs_give_empty_outputs():
     assert len(out.df) == 0 and "peaks_bases" in out.df.columns
     features = get_operation("PeakFeatures")(out, data_column="_RAW_CURVE")
     assert len(features.df) == 0 and "_pf_uuid" in features.df.columns
+
+
+def reference_events(d, x, slope_thr, abs_thr, rel_thr, fictional):
+    """Plain per-curve reference of the documented algorithm (loops, scipy prominences)."""
+    from scipy.signal import peak_prominences
+    size = x.size
+    peaks = [i + (x[i + 1] > x[i]) for i in range(size - 1)
+             if d[i] > 0 and d[i + 1] <= 0 and d[i] - d[i + 1] >= slope_thr]
+    ups = [i + (x[i + 1] < x[i]) for i in range(size - 1) if d[i] < 0 and d[i + 1] >= 0]
+    peaks = [p for p in peaks if not np.isnan(x[p]) and x[p] >= abs_thr]
+    if peaks and rel_thr > 0:
+        y = np.nan_to_num(x, nan=np.nanmin(x))
+        peaks = [p for p, pr in zip(peaks, peak_prominences(y, peaks)[0]) if pr >= rel_thr]
+    kept = []
+    for p in peaks:
+        if kept and p == kept[-1] + 1:
+            if x[kept[-1]] < x[p]:
+                kept[-1] = p
+        else:
+            kept.append(p)
+    first = last = None
+    while kept:
+        before = [u for u in ups if u < kept[0]]
+        if before or (fictional and kept[0] > 0):
+            first = before[-1] if before else 0
+            break
+        kept.pop(0)
+    while kept:
+        after = [u for u in ups if u > kept[-1]]
+        if after or (fictional and kept[-1] < size - 1):
+            last = after[0] if after else size - 1
+            break
+        kept.pop()
+    if not kept:
+        return []
+    out = [first]
+    for a, b in zip(kept[:-1], kept[1:]):
+        seg = np.where(np.isnan(x[a + 1:b]), np.inf, x[a + 1:b])
+        out += [a, a + 1 + int(np.argmin(seg))]
+    return out + [kept[-1], last]
+
+
+@pytest.mark.parametrize("slope_thr, abs_thr, rel_thr, fictional", [
+    (0.0, 0.0, 0.0, False), (0.0, 0.0, 0.0, True), (0.01, 0.3, 0.0, True),
+    (0.0, 0.0, 0.1, False), (0.02, 0.2, 0.05, True)])
+def test_compiled_detection_matches_plain_reference(slope_thr, abs_thr, rel_thr, fictional):
+    from mesmerize.analysis.peak_detection import detect_block, pb_frame
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(12, 200)).cumsum(axis=1)
+    x = (x - x.min(1, keepdims=True)) / np.ptp(x, axis=1, keepdims=True)
+    x[3, 50:55] = np.nan  # NaNs count as the minimum (prominence) and +inf (bases)
+    d = np.gradient(x, axis=1)
+    frames = detect_block(d, x, slope_thr, abs_thr, rel_thr, fictional)
+    assert sum(len(f) for f in frames) > 12 * 3
+    for r, frame in enumerate(frames):
+        assert frame.event.tolist() == reference_events(d[r], x[r], slope_thr, abs_thr,
+                                                        rel_thr, fictional), r
+        # the block-built frames equal ones made by pandas' public constructor
+        pd.testing.assert_frame_equal(frame, pb_frame(frame.event.to_numpy()))
+        assert frame.label.tolist() == ["base", "peak"] * (len(frame) // 2) + \
+            ["base"] * (len(frame) > 0)
+
+
+def test_peaks_bases_frames_are_independent_and_survive_trn(tmp_path):
+    curve = transients(PEAK_TIMES)
+    _, _, _, out = pipeline([curve], AmplThrRel=0.05, Fictional_Bases=True)
+    frames = out.df.peaks_bases
+    first = frames[0].event.to_numpy().copy()
+    edited = frames[0].copy()
+    edited.loc[1, "event"] = 61
+    np.testing.assert_array_equal(frames[0].event, first)  # a copy is free to change
+    with pytest.raises(ValueError, match="read-only"):
+        frames[0].loc[0, "label"] = "peak"  # labels are shared: in-place edits refused
+    _, _, _, two = pipeline([curve, curve], AmplThrRel=0.05, Fictional_Bases=True)
+    two.df.peaks_bases[0].loc[1, "event"] = 61  # events of one row are its own
+    assert two.df.peaks_bases[1].event[1] == 60
+    path = tmp_path / "peaks.trn"
+    out.to_hdf5(path)
+    back = Transmission.from_hdf5(path)
+    pd.testing.assert_frame_equal(back.df.peaks_bases[0], frames[0])
+    pf = get_operation("PeakFeatures")(back, data_column="_RAW_CURVE")
+    assert len(pf.df) == 4
+
+
+def test_segment_areas_match_scipy_simpson_for_odd_and_even_counts():
+    from mesmerize.analysis.ops.peaks import _segment_areas
+    rng = np.random.default_rng(2)
+    flat = rng.normal(size=200) + 1000.0  # a large offset: area above the minimum stays exact
+    start = rng.integers(0, 150, 40)
+    stop = start + np.arange(40) % 12 + 1  # 1 to 12 samples
+    zero, above_min = _segment_areas(flat, start, stop)
+    for j, (a, b) in enumerate(zip(start, stop)):
+        c = flat[a:b]
+        assert zero[j] == pytest.approx(simpson(c) if c.size > 1 else 0.0, rel=1e-12)
+        assert above_min[j] == pytest.approx(simpson(c - c.min()) if c.size > 1 else 0.0,
+                                             rel=1e-9, abs=1e-9)
+
+
+def test_peak_uuids_are_unique_version_4():
+    import uuid
+
+    from mesmerize.analysis.ops.peaks import uuid4_strings
+    values = uuid4_strings(5000)
+    assert values.dtype == object and len(set(values)) == 5000
+    for text in values[:200]:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert uuid4_strings(0).size == 0
