@@ -20,6 +20,7 @@ from mesmerize.gui.project.column_filter import (
 )
 from mesmerize.gui.project.dataframe_editor import DataFrameEditor
 from mesmerize.gui.project.dataframe_model import DataFrameModel
+from mesmerize.gui.project.interop_actions import BrowserInteropActions
 
 
 class TabPage(QtWidgets.QScrollArea):
@@ -97,6 +98,8 @@ class ProjectBrowserWindow(QtWidgets.QMainWindow):
             f"{len(self.tabs.get(ROOT_TAB).dataframe)} rows in the project")
 
     def _build_menus(self) -> None:
+        self.interop = BrowserInteropActions(self)
+        self.menuBar().addMenu("&File").addAction(self.interop.export_action)
         view = self.menuBar().addMenu("&View")
         view.addAction("Current dataframe", self.show_current_dataframe)
         view.addAction("Current tab filter history", self.show_filter_history)
@@ -104,6 +107,7 @@ class ProjectBrowserWindow(QtWidgets.QMainWindow):
         view.addAction("Console", self.show_console)
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction("DataFrame editor", self.open_dataframe_editor)
+        edit.addAction(self.interop.register_action)
 
     # --- console API (the guide's Project Browser console) -----------------------------------
     def current_tab_name(self) -> str:

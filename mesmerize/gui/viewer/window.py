@@ -19,6 +19,7 @@ from mesmerize.gui.viewer.image_menu import (
     ProjectionWindow,
     ResizeDialog,
 )
+from mesmerize.gui.viewer.interop_menu import ViewerInteropMenu
 from mesmerize.gui.viewer.modules import builtin_module_classes
 from mesmerize.gui.viewer.modules.base import ViewerModule
 from mesmerize.gui.viewer.plugins import discover_plugins
@@ -103,6 +104,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         bar = self.menuBar()
         self.menu_file = bar.addMenu("&File")
         self._add_action(self.menu_file, "Clear Work Environment", self._clear_clicked)
+        self.interop_menu = ViewerInteropMenu(self)
         self.menu_image = bar.addMenu("&Image")
         self._add_action(self.menu_image, "Reset Scale", self.image_display.view_box.autoRange)
         self._add_action(self.menu_image, "Resize", self._resize_clicked)
