@@ -15,6 +15,9 @@ setup(
     name="mesmerize",
     version="0.1.0",
     description="Calcium imaging analysis from raw movies to publication figures",
+    author="The Mesmerize developers",
+    keywords=["calcium imaging", "neuroscience", "motion correction", "CNMF", "CNMF-E",
+              "source extraction", "flowchart", "NWB"],
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
@@ -38,5 +41,8 @@ setup(
         "Programming Language :: Python :: 3",
         "Topic :: Scientific/Engineering :: Bio-Informatics",
         "Intended Audience :: Science/Research",
+        "Operating System :: POSIX :: Linux",
+        "Environment :: X11 Applications :: Qt",
+        "Development Status :: 4 - Beta",
     ],
 )
