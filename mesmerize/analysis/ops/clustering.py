@@ -41,6 +41,23 @@ def _training_rows(n: int, fraction: float, random_state: int | None,
     return np.sort(np.random.default_rng(random_state).choice(n, size=size, replace=False))
 
 
+def _nearest_centroid(model, data: np.ndarray) -> np.ndarray:
+    """``(n_rows,)`` cluster of each row of ``data`` ``(n_rows, T)``: the centroid of the
+    largest normalised cross-correlation (smallest shape-based distance), rows z-normalised.
+
+    Used instead of ``KShape.predict``: tslearn 0.10 divides by the norms of the *training*
+    rows there, read out of bounds when more rows are predicted than were trained on.
+    """
+    from tslearn.metrics import cdist_normalized_cc
+    from tslearn.preprocessing import TimeSeriesScalerMeanVariance
+
+    xz = TimeSeriesScalerMeanVariance(mu=0.0, std=1.0).fit_transform(data[:, :, None])
+    centers = model.cluster_centers_
+    ncc = cdist_normalized_cc(xz, centers, np.linalg.norm(xz, axis=(1, 2)),
+                              np.linalg.norm(centers, axis=(1, 2)), False)
+    return np.argmax(ncc, axis=1).astype(np.int64)
+
+
 @operation("KShape", "Clustering", "kshape", output_column="KSHAPE_CLUSTER", params=(
     DATA_COLUMN,
     Param("n_clusters", "int", 3, min=1, doc="Number of clusters to form."),
@@ -67,7 +84,7 @@ def kshape(t: Transmission, p: dict) -> OpResult:
     model = KShape(n_clusters=p["n_clusters"], max_iter=p["max_iter"], tol=p["tol"],
                    n_init=p["n_init"], random_state=p["random_state"])
     model.fit(data[rows, :, None])
-    df["KSHAPE_CLUSTER"] = model.predict(data[:, :, None]).astype(np.int64)
+    df["KSHAPE_CLUSTER"] = _nearest_centroid(model, data)
     record = {**p, "training_rows": rows.tolist(),
               "cluster_centers": model.cluster_centers_[:, :, 0].tolist(),
               "inertia": float(model.inertia_)}
