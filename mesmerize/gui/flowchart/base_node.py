@@ -2,23 +2,28 @@
 errors shown on the node, the output Transmission at ``node.t`` and a JSON-safe control state.
 
 Subclasses declare their terminals and controls and implement ``run(**inputs)``, which only
-calls the analysis layer (no analysis code in nodes, DESIGN.md section 8).
+calls the analysis layer (no analysis code in nodes, DESIGN.md section 8). Nodes whose work can
+take long (``computes_in_background``) implement ``prepare(**inputs) -> Job`` instead; in a
+window with ``run_in_background`` on, the Job's compute step runs in a worker thread.
 """
 from __future__ import annotations
 
 import logging
 from abc import abstractmethod
-from typing import Any, Mapping
+from concurrent.futures import Future
+from typing import Any, Callable, Mapping
 
 from pyqtgraph.flowchart import Node
 from qtpy import QtGui, QtWidgets
 
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.errors import FormatVersionError, MesmerizeError
+from mesmerize.gui.flowchart.background import Job, JobSignals, submit
 
 log = logging.getLogger(__name__)
 
 ERROR_COLOR = QtGui.QColor(200, 0, 0)
+BUSY_COLOR = QtGui.QColor(230, 150, 0)
 TITLE_OFFSET = 30
 """Pixels between a node's top and its first terminal (pyqtgraph's 25 lets the name touch it)."""
 
@@ -42,17 +47,26 @@ class MesmerizeNode(Node):
 
     ``has_apply``: the node shows the guide's Apply check box and does nothing while it is off
     (``apply_default`` is its initial state). Control edits re-process the node when Apply is on.
+    ``run_in_background`` (set by the Flowchart window): compute in a worker thread, when the
+    node ``computes_in_background``; ``busy`` is True while it does.
     """
 
     nodeName = "MesmerizeNode"
     category = "Data"
     has_apply = True
     apply_default = False
+    computes_in_background = False
 
     def __init__(self, name: str, terminals: Mapping[str, dict]) -> None:
         super().__init__(name, terminals=dict(terminals))
         self.t: Transmission | None = None
         self.error: str | None = None
+        self.run_in_background = False
+        self.busy = False
+        self._generation = 0
+        self._closed = False
+        self._job_signals = JobSignals()
+        self._job_signals.finished.connect(self._job_finished)
         self._ctrl = QtWidgets.QWidget()
         self._layout = QtWidgets.QVBoxLayout(self._ctrl)
         self._layout.setContentsMargins(2, 2, 2, 2)
@@ -98,6 +112,11 @@ class MesmerizeNode(Node):
         """Compute ``{output terminal: value}`` from ``{input terminal: value}``; set ``self.t``.
         Inputs are None while unconnected or while the upstream node has no output."""
 
+    def prepare(self, **inputs: Any) -> Job:
+        """The node's work as a Job (nodes that ``computes_in_background``): read the controls
+        here, compute in ``Job.compute``, set ``self.t`` in ``Job.finish``."""
+        raise MesmerizeError(f"{self.nodeName} computes in its run() only.")
+
     @abstractmethod
     def control_state(self) -> dict[str, Any]:
         """The control values as JSON-safe data (saved in ``.fc`` files)."""
@@ -133,19 +152,65 @@ class MesmerizeNode(Node):
             self.t = None
             self._show_error(None)
             return empty
+        return {**empty, **self._guarded(lambda: self.run(**inputs))}
+
+    def _guarded(self, step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``step()``'s outputs; a failure is shown on the node and gives ``{}``."""
         try:
-            outputs = self.run(**inputs)
+            outputs = step()
         except MesmerizeError as exc:
-            self.t = None
-            self._show_error(str(exc))
-            return empty
+            message = str(exc)
         except Exception as exc:  # a bug or a library error: show it, keep the window alive
             log.exception("flowchart node %s failed", self.name())
-            self.t = None
-            self._show_error(f"{type(exc).__name__}: {exc}")
-            return empty
-        self._show_error(None)
-        return {**empty, **outputs}
+            message = f"{type(exc).__name__}: {exc}"
+        else:
+            self._show_error(None)
+            return outputs
+        self.t = None
+        self._show_error(message)
+        return {}
+
+    def update(self, signal: bool = True) -> None:
+        """pyqtgraph's update (process, then propagate), with the compute step in a worker thread
+        when the node and its window run in the background."""
+        self._generation += 1  # a result still computing for older inputs is dropped
+        if not (self.run_in_background and self.computes_in_background) or self.isBypassed() \
+                or not self.applied():
+            self._set_busy(False)
+            super().update(signal)
+            return
+        inputs = {str(k): v for k, v in self.inputValues().items()}
+        job: list[Job] = []
+        self._guarded(lambda: job.append(self.prepare(**inputs)) or {})
+        if not job:
+            self._set_busy(False)
+            self.setOutput(**{name: None for name in self.outputs()})
+            return
+        self._set_busy(True)
+        generation, signals = self._generation, self._job_signals
+        future = submit(job[0].compute)
+        future.add_done_callback(lambda f: signals.finished.emit(generation, job[0], f))
+
+    def _job_finished(self, generation: int, job: Job, future: Future) -> None:
+        if generation != self._generation or self._closed:
+            return
+        self._set_busy(False)
+        outputs = self._guarded(lambda: job.finish(future.result()))
+        self.setOutput(**{**{name: None for name in self.outputs()}, **outputs})
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy == self.busy:
+            return
+        self.busy = busy
+        if busy:
+            self.status_label.setStyleSheet("color: rgb(150, 100, 0);")
+            self.status_label.setText("Computing...")
+            self.status_label.show()
+        else:
+            self.status_label.setStyleSheet("color: rgb(200, 0, 0);")
+            self.status_label.setText(self.error or "")
+            self.status_label.setVisible(self.error is not None)
+        self.recolor()
 
     def _show_error(self, message: str | None) -> None:
         self.error = message
@@ -155,12 +220,25 @@ class MesmerizeNode(Node):
 
     def recolor(self) -> None:
         item = self.graphicsItem()
+        if self.busy:
+            item.setPen(BUSY_COLOR, width=3)
+            item.setToolTip("Computing...")
+            return
         if self.error is not None:
             item.setPen(ERROR_COLOR, width=3)
             item.setToolTip(self.error)
             return
         item.setToolTip("")
         super().recolor()
+
+    def drop_background_result(self) -> None:
+        """Forget the computation running in the background (its result will be ignored)."""
+        self._generation += 1
+        self._set_busy(False)
+
+    def close(self) -> None:
+        self._closed = True
+        super().close()
 
     def state(self) -> dict[str, Any]:
         """Everything a ``.fc`` file keeps of this node except its name and connections."""

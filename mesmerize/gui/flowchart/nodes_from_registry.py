@@ -12,6 +12,7 @@ from qtpy import QtWidgets
 from mesmerize.analysis.registry import Operation, list_operations
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.errors import ParameterError
+from mesmerize.gui.flowchart.background import Job
 from mesmerize.gui.flowchart.base_node import MesmerizeNode
 from mesmerize.gui.flowchart.param_controls import ParamControls
 
@@ -20,6 +21,7 @@ class OperationNode(MesmerizeNode):
     """A node that runs one registered operation (``operation``) on its input(s)."""
 
     operation: Operation
+    computes_in_background = True
 
     def __init__(self, name: str) -> None:
         op = self.operation
@@ -37,17 +39,26 @@ class OperationNode(MesmerizeNode):
         layout.addWidget(self.controls)
 
     def run(self, **inputs: Any) -> dict[str, Any]:
-        values = [inputs.get(term) for term in self.operation.inputs]
+        return self.prepare(**inputs).run()
+
+    def prepare(self, **inputs: Any) -> Job:
+        op = self.operation
+        values = [inputs.get(term) for term in op.inputs]
         first = values[0]
         if first is None:
             self.t = None
-            return {}
+            return Job.done({})
         if not isinstance(first, Transmission):
             raise ParameterError(
                 f"{self.name()}: the input must be a Transmission, got {type(first).__name__}.")
         self.controls.set_input_columns(list(first.df.columns))
-        self.t = self.operation(*values, params=self.controls.values())
-        return {term: self.t for term in self.operation.outputs}
+        params = self.controls.values()
+
+        def finish(t: Transmission) -> dict[str, Any]:
+            self.t = t
+            return {term: t for term in op.outputs}
+
+        return Job(compute=lambda: op(*values, params=params), finish=finish)
 
     def control_state(self) -> dict[str, Any]:
         return self.controls.values()

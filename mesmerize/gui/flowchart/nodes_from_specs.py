@@ -21,6 +21,7 @@ from mesmerize.analysis.errors import TransmissionError
 from mesmerize.analysis.ops.node_spec import NodeSpec, list_node_specs
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.errors import ParameterError
+from mesmerize.gui.flowchart.background import Job
 from mesmerize.gui.flowchart.base_node import MesmerizeNode
 from mesmerize.gui.flowchart.param_controls import ParamControls
 
@@ -36,6 +37,7 @@ class SpecNode(MesmerizeNode):
     """A node that runs one NodeSpec (``spec``) on its inputs."""
 
     spec: NodeSpec
+    computes_in_background = True
 
     def __init__(self, name: str) -> None:
         spec = self.spec
@@ -96,13 +98,19 @@ class SpecNode(MesmerizeNode):
         return super().process(display, **inputs)
 
     def run(self, **inputs: Any) -> dict[str, Any]:
+        return self.prepare(**inputs).run()
+
+    def prepare(self, **inputs: Any) -> Job:
         self._clear()
         values = self._checked_inputs(inputs)
         if values is None:
-            return {}
+            return Job.done({})
         columns = [c for v in values if isinstance(v, Transmission) for c in v.df.columns]
         self.controls.set_input_columns(list(dict.fromkeys(columns)))
-        out = self.spec(*values, params=self.controls.values())
+        spec, params = self.spec, self.controls.values()
+        return Job(compute=lambda: spec(*values, params=params), finish=self._finish)
+
+    def _finish(self, out: Any) -> dict[str, Any]:
         outputs = self.spec.outputs
         result = {outputs[0]: out} if len(outputs) == 1 else dict(out)
         self.result = result

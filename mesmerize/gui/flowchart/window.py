@@ -9,6 +9,7 @@ opens a console with ``get_nodes()``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -36,13 +37,18 @@ class FlowchartWindow(QtWidgets.QMainWindow):
 
     ``project_provider()`` returns the open Project (or None) and ``tabs_provider()`` the Project
     Browser's TabCollection (or None); ``fc_path`` is a ``.fc`` file to load.
+    ``run_in_background``: analysis nodes compute in worker threads, so the window stays
+    responsive (the application's windows); off, every update is computed before it returns (what
+    scripts and tests expect). ``wait_until_idle()`` waits for background work.
     """
 
     def __init__(self, project_provider: Callable[[], Any] | None = None,
                  tabs_provider: Callable[[], Any] | None = None,
                  fc_path: str | os.PathLike | None = None,
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None,
+                 run_in_background: bool = False) -> None:
         super().__init__(parent)
+        self.run_in_background = run_in_background
         self.context = FlowchartContext()
         if project_provider is not None:
             self.context.project_provider = project_provider
@@ -113,8 +119,32 @@ class FlowchartWindow(QtWidgets.QMainWindow):
         view_menu.addAction("Reset View", self.reset_view)
 
     def _chart_changed(self, _chart, action: str, node: Node) -> None:
+        if action == "add" and isinstance(node, MesmerizeNode):
+            node.run_in_background = self.run_in_background
         if action == "add" and node in self.flowchart.widget().items:
             self.flowchart.widget().items[node].setExpanded(True)
+
+    def set_run_in_background(self, on: bool) -> None:
+        """Compute analysis nodes in worker threads (on) or before each update returns (off)."""
+        self.run_in_background = on
+        for node in self.get_nodes().values():
+            node.run_in_background = on
+
+    def busy_nodes(self) -> list[str]:
+        """Names of the nodes computing in the background now."""
+        return [name for name, node in self.get_nodes().items() if getattr(node, "busy", False)]
+
+    def wait_until_idle(self, timeout_s: float = 300.0) -> None:
+        """Process events until no node computes in the background; ``MesmerizeError`` after
+        ``timeout_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        app = QtWidgets.QApplication.instance()
+        while self.busy_nodes():
+            if time.monotonic() > deadline:
+                raise MesmerizeError(f"Nodes {self.busy_nodes()} still compute after "
+                                     f"{timeout_s:g} s.")
+            app.processEvents(QtCore.QEventLoop.AllEvents, 50)
+            time.sleep(0.005)
 
     def _show_title(self) -> None:
         name = self.fc_path.name if self.fc_path is not None else "[new]"
@@ -294,6 +324,8 @@ class FlowchartWindow(QtWidgets.QMainWindow):
         if self.console is not None:
             self.console.shutdown()
         for node in self.get_nodes().values():
+            if isinstance(node, MesmerizeNode):
+                node.drop_background_result()
             view = getattr(node, "view", None)
             if view is not None:
                 view.close()
