@@ -92,8 +92,10 @@ def combo_items(box: QtWidgets.QComboBox) -> list[str]:
 # --- nodes generated from the registry -----------------------------------------------------------
 def test_library_has_a_node_per_operation_in_its_category(window):
     tree = window.library.getNodeTree()
-    assert list(tree) == ["Data", *[c for c in CATEGORIES[1:]
-                                    if list_operations(c) or list_node_specs(c)]]
+    assert list(tree) == ["Data", "Display", *[c for c in CATEGORIES[2:]
+                                               if list_operations(c) or list_node_specs(c)]]
+    assert list(tree["Display"]) == ["BeeswarmPlots", "Heatmap", "CrossCorr", "Plot",
+                                     "Proportions", "ScatterPlot", "TimeSeries", "SpaceMap"]
     for op in list_operations():
         assert op.name in tree[op.category]
         node = window.add_node(op.name)
