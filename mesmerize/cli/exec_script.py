@@ -30,12 +30,18 @@ from typing import Any, Callable
 from mesmerize.core import script_runner
 from mesmerize.core.script_runner import run_source
 
-WINDOW_KINDS = ("viewer", "browser", "flowchart", "welcome", "batch")
+PLOT_KINDS = ("heatmap", "kshape", "beeswarm", "proportions", "scatter", "timeseries",
+              "spacemap", "crosscorr", "simple")
+"""The plot windows (``mesmerize.gui.plots.kinds.PLOT_WINDOWS``; named here so that parsing the
+arguments imports no Qt)."""
+
+WINDOW_KINDS = ("viewer", "browser", "flowchart", "welcome", "batch", *PLOT_KINDS)
 """The ``--window`` kinds, in the order of the help text; ``viewer`` is the default."""
 
 OPEN_SUFFIXES: dict[str, tuple[str, ...]] = {
     "viewer": (".tif", ".tiff"),
     "flowchart": (".fc",),
+    **{kind: (".trn", ".ptrn") for kind in PLOT_KINDS},
 }
 """Which files ``--open`` loads into which window kind (lower-case suffixes)."""
 
@@ -108,7 +114,8 @@ def add_exec_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help="open (or create) this batch for get_batch_manager()")
     parser.add_argument("--open", dest="open_file", metavar="FILE",
                         help="load FILE first: a TIFF into the viewer (meta data JSON beside "
-                        "it), a .fc into the flowchart")
+                        "it), a .fc into the flowchart, a .trn (the input Transmission) or a "
+                        ".ptrn (a saved plot) into a plot window")
     parser.add_argument("--set", dest="assignments", action="append", default=[],
                         type=parse_assignment, metavar="NAME=VALUE",
                         help="define NAME as the string VALUE for the script (repeatable)")
@@ -255,15 +262,32 @@ class _Session:
             from mesmerize.gui.flowchart.namespace import build_flowchart_namespace
 
             window = self.welcome.new_flowchart()
+            # a script reads node outputs right after changing them: compute before returning
+            window.set_run_in_background(False)
             if args.open_file is not None:
                 self._load(lambda: window.load_fc(args.open_file))
             return window, build_flowchart_namespace(window)
+        if kind in PLOT_KINDS:
+            return self._plot_window(kind)
         if kind == "welcome":
             from mesmerize.gui.project.namespaces import build_welcome_namespace
 
             self.welcome.show()
             return self.welcome, build_welcome_namespace(self.welcome)
         return self.batch_window, build_batch_window_namespace(self.batch_window)
+
+    def _plot_window(self, kind: str) -> tuple[Any, dict[str, Any]]:
+        from mesmerize.analysis.transmission import Transmission
+        from mesmerize.gui.plots.kinds import PLOT_WINDOWS
+
+        window = PLOT_WINDOWS[kind]()
+        window.show()
+        path = self.args.open_file
+        if path is not None and Path(path).suffix.lower() == ".ptrn":
+            self._load(lambda: window.load_ptrn(path))
+        elif path is not None:
+            self._load(lambda: window.set_input(Transmission.from_hdf5(path)))
+        return window, window.console_namespace()
 
     def _load(self, action: Callable[[], Any]) -> None:
         from mesmerize.core.errors import MesmerizeError

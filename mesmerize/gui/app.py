@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Sequence
 
 from qtpy import QtWidgets
@@ -16,6 +17,8 @@ from mesmerize.core.system_config import load_system_config
 from mesmerize.gui.batch import BatchManagerWindow, install_batch_manager_menu
 from mesmerize.gui.batch.output_opener import output_opener_for
 from mesmerize.gui.flowchart.window import FlowchartWindow
+from mesmerize.gui.plots.kinds import open_ptrn
+from mesmerize.gui.plots.viewer_link import set_sample_opener
 from mesmerize.gui.project.welcome import WelcomeWindow
 from mesmerize.gui.viewer.add_to_project import install_add_to_project
 from mesmerize.gui.viewer.window import ViewerWindow
@@ -74,19 +77,32 @@ def build_welcome_window() -> WelcomeWindow:
         project = holder["welcome"].get_project()
         return new_viewer(project.load_sample(sample_id))
 
+    def open_sample_of_project(sample_id: str, proj_path: str) -> ViewerWindow | None:
+        welcome = holder["welcome"]
+        project = welcome.get_project()
+        if project is None or Path(project.path).resolve() != Path(proj_path).resolve():
+            if welcome.open_project(proj_path) is None:
+                return None
+        viewer = open_sample(sample_id)
+        welcome.windows.append(viewer)
+        return viewer
+
     def browser_tabs():
         browser = holder["welcome"].project_browser
         return browser.tabs if browser is not None else None
 
     def new_flowchart(fc_path=None) -> FlowchartWindow:
         window = FlowchartWindow(project_provider=holder["welcome"].get_project,
-                                 tabs_provider=browser_tabs, fc_path=fc_path)
+                                 tabs_provider=browser_tabs, fc_path=fc_path,
+                                 run_in_background=True)
         window.show()
         return window
 
     welcome = WelcomeWindow(viewer_factory=new_viewer, sample_opener=open_sample,
-                            flowchart_factory=new_flowchart, flowchart_opener=new_flowchart)
+                            flowchart_factory=new_flowchart, flowchart_opener=new_flowchart,
+                            plot_opener=open_ptrn)
     holder["welcome"] = welcome
+    set_sample_opener(open_sample_of_project)
     return welcome
 
 

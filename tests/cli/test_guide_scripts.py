@@ -157,3 +157,30 @@ def test_cnmfe_corr_pnr_items_from_motion_corrected_items(tmp_path):
     assert items[0].status == "finished"
     # start_ix = len(df) + 1 is the guide's own choice: the run starts after the first new item
     assert [item.status for item in corr_pnr] == ["pending", "finished"]
+
+
+HEATMAP_EXPORT = SCRIPTS / "heatmap_export.py"
+
+
+def test_heatmap_window_styling_and_export_from_a_trn_then_its_ptrn(tmp_path):
+    trn = tmp_path / "data.trn"
+    t = get_operation("ZScore")(_transmission_with_guide_history(), data_column="_NORMALIZE")
+    t.to_hdf5(trn)
+    png = tmp_path / "amazing_heatmap.png"
+    ptrn = tmp_path / "heatmap.ptrn"
+    out = ok(run_exec([str(HEATMAP_EXPORT), "--window", "heatmap", "--open", str(trn),
+                       "--set", f"png_path={png}", "--set", f"ptrn_path={ptrn}"], tmp_path,
+                      timeout_s=180))
+    assert "rows 24" in out.splitlines()
+    from PIL import Image
+
+    with Image.open(png) as image:  # the guide's 2.0 x 2.5 inch figure at 300 dpi (tight box)
+        assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+        assert 200 < image.size[0] <= 600 and 250 < image.size[1] <= 750
+    # the saved plot opens in its window with --open FILE.ptrn
+    out = ok(run_exec(["-c", "print('state', this.get_plot_state()['data_column'], "
+                             "get_plot_area().data.shape)",
+                       "--window", "heatmap", "--open", str(ptrn)], tmp_path))
+    assert "state _ZSCORE (24, 60)" in out.splitlines()
+    wrong = run_exec(["-c", "pass", "--window", "scatter", "--open", str(ptrn)], tmp_path)
+    assert wrong.returncode == 2 and "heatmap plot" in wrong.stderr

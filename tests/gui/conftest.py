@@ -74,6 +74,7 @@ def make_welcome(qtbot):
     themselves, letting Qt finish each close before the next: pyqtgraph items must go before
     their views, and the in-process consoles answer asynchronously."""
     from mesmerize.gui import app
+    from mesmerize.gui.plots.viewer_link import set_sample_opener
 
     made = []
 
@@ -83,6 +84,7 @@ def make_welcome(qtbot):
         return welcome
 
     yield make
+    set_sample_opener(None)
     for welcome in made:
         for window in list(welcome.windows):
             window.close()

@@ -31,6 +31,20 @@ def test_project_browser_sample_opens_in_a_viewer(make_welcome, tmp_path):
     assert np.asarray(work_env.imgdata.seq).shape == (40, 40, 40)
 
 
+def test_open_in_viewer_of_a_plot_opens_the_project_and_its_sample(make_welcome, tmp_path):
+    from mesmerize.gui.plots.viewer_link import open_sample_in_viewer
+
+    build_demo_project(tmp_path / "demo", SyntheticParams(shape=(40, 40, 40), n_neurons=3),
+                       progress=lambda message: None)
+    project_dir = tmp_path / "demo" / "project"
+    sample_id = Project.open(project_dir).sample_ids()[0]
+    welcome = make_welcome()
+    assert welcome.get_project() is None
+    viewer = open_sample_in_viewer(sample_id, str(project_dir))
+    assert welcome.get_project().path.resolve() == project_dir.resolve()
+    assert viewer in welcome.windows and viewer.vi.viewer.workEnv.sample_id == sample_id
+
+
 def test_without_a_display_the_gui_explains_and_fails(monkeypatch, capsys):
     for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         monkeypatch.delenv(var, raising=False)
