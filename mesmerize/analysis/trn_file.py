@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import h5py
 import pandas as pd
@@ -21,6 +21,7 @@ from mesmerize.core.errors import FormatVersionError
 
 TRN_FORMAT_VERSION = 1
 TRN_KIND = "mesmerize-transmission"
+T = TypeVar("T")
 #: keys of the ``info`` attribute: text (or null) values, and lists of column names
 INFO_TEXT_KEYS = ("proj_path", "last_output", "last_unit")
 INFO_LIST_KEYS = ("roi_type_columns", "stim_type_columns", "custom_columns")
@@ -50,16 +51,27 @@ def read_trn(path: str | os.PathLike) -> tuple[pd.DataFrame, dict, dict]:
     Raises ``FileNotFoundError``, or ``FormatVersionError`` for a file that is not a Mesmerize
     Transmission (e.g. a pandas/pickle HDF5 file) or was written by a newer Mesmerize.
     """
+    return read_hdf5_file(path, ".trn", "Transmission file", _read_open_trn)
+
+
+def read_hdf5_file(path: str | os.PathLike, suffix: str, what: str,
+                   read: Callable[[h5py.File, Path], T]) -> T:
+    """``read(open file, path)`` on the HDF5 file at ``path`` (a Mesmerize ``suffix`` file).
+
+    ``FileNotFoundError`` when it is missing; ``FormatVersionError`` when it is not HDF5 or
+    ``read`` meets damaged content (a plain exception from h5py/json/numpy).
+    """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"No Transmission file at {path}.")
+        raise FileNotFoundError(f"No {what} at {path}.")
     try:
         f = h5py.File(path, "r")
     except OSError as exc:
-        raise FormatVersionError(f"{path} is not an HDF5 file, so not a .trn file: {exc}") from None
+        raise FormatVersionError(f"{path} is not an HDF5 file, so not a {suffix} file: "
+                                 f"{exc}") from None
     try:
         with f:
-            return _read_open_trn(f, path)
+            return read(f, path)
     except FormatVersionError:
         raise
     except (KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:

@@ -20,7 +20,7 @@ import numpy as np
 from mesmerize.analysis.errors import TransmissionFileExistsError
 from mesmerize.analysis.frame_hdf5 import read_frame, write_frame
 from mesmerize.analysis.history_trace import HistoryTrace
-from mesmerize.analysis.trn_file import check_info
+from mesmerize.analysis.trn_file import check_info, read_hdf5_file
 from mesmerize.analysis.transmission import Transmission
 from mesmerize.core.atomic import atomic_path
 from mesmerize.core.errors import FormatVersionError, ParameterError
@@ -88,30 +88,12 @@ def _numeric_array(name: str, value: Any) -> np.ndarray:
 def read_ptrn(path: str | os.PathLike) -> PlotFile:
     """Read a ``.ptrn`` file. ``FileNotFoundError``, or ``FormatVersionError`` for a file that is
     not a Mesmerize plot, is damaged, or was written by a newer Mesmerize."""
-    return _with_open(path, _read_open)
+    return read_hdf5_file(path, PTRN_SUFFIX, "saved plot", _read_open)
 
 
 def read_ptrn_kind(path: str | os.PathLike) -> str:
     """The ``plot_kind`` of a ``.ptrn`` file, without reading its data (errors as ``read_ptrn``)."""
-    return _with_open(path, _read_header)
-
-
-def _with_open(path: str | os.PathLike, read: Any) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No saved plot at {path}.")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise FormatVersionError(f"{path} is not an HDF5 file, so not a .ptrn file: {exc}") from None
-    try:
-        with f:
-            return read(f, path)
-    except FormatVersionError:
-        raise
-    except (KeyError, ValueError, TypeError, OSError, IndexError, AttributeError) as exc:
-        raise FormatVersionError(
-            f"{path} is damaged or was not written by Mesmerize: {exc!r}") from None
+    return read_hdf5_file(path, PTRN_SUFFIX, "saved plot", _read_header)
 
 
 def _read_header(f: h5py.File, path: Path) -> str:

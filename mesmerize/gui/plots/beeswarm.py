@@ -15,7 +15,7 @@ from mesmerize.core.errors import FormatVersionError, MesmerizeError, ParameterE
 from mesmerize.gui.flowchart.param_controls import columns_for_kind
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.datapoint_tracer import DatapointTracerWidget, DatapointTracerWindow
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
 from mesmerize.plotting.beeswarm import SwarmLayout, swarm_layout
 from mesmerize.plotting.utils import get_colormap
 

@@ -26,7 +26,8 @@ from mesmerize.core.errors import FormatVersionError, MesmerizeError, ParameterE
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.datapoint_tracer import DatapointTracerWidget
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
+from mesmerize.gui.plots.sample_list import SampleList
 from mesmerize.plotting.cross_correlation import (
     MATRIX_KINDS, PRE_NORMALIZATIONS, CrossCorrelationData, apply_thresholds, draw_matrix,
     draw_pair, row_labels, sample_cross_correlation, sample_ids,
@@ -212,7 +213,7 @@ class CrossCorrelationWidget(PlotWindow):
         self.heatmap = HeatmapArea()
         self.heatmap.canvas.mpl_connect("button_press_event", self._heatmap_clicked)
         self.pair_plot = PairArea()
-        self.samples = QtWidgets.QListWidget()
+        self.samples = SampleList()
         self.samples.setToolTip("Click on a sample to make it the current sample")
         self.samples.currentRowChanged.connect(self._sample_changed)
         self.datapoint_tracer = DatapointTracerWidget()
@@ -260,17 +261,11 @@ class CrossCorrelationWidget(PlotWindow):
         return "lag" if self.lag_button.isChecked() else "maxima"
 
     def current_sample(self) -> str | None:
-        item = self.samples.currentItem()
-        return None if item is None else item.text()
+        return self.samples.current_sample()
 
     def set_current_sample(self, sample_id: str) -> None:
         """Make ``sample_id`` the current sample (computing it when needed)."""
-        matches = self.samples.findItems(sample_id, QtCore.Qt.MatchExactly)
-        if not matches:
-            ids = [self.samples.item(i).text() for i in range(self.samples.count())]
-            raise ParameterError(f"Sample {sample_id!r} is not in the input; choose one of "
-                                 f"{ids}.")
-        self.samples.setCurrentItem(matches[0])
+        self.samples.set_current_sample(sample_id)
 
     def thresholds(self) -> tuple[float | None, float | None, bool]:
         """``(lag_threshold or None, maxima_threshold or None, absolute_lag)``."""
@@ -342,12 +337,8 @@ class CrossCorrelationWidget(PlotWindow):
                 self.data_column.preferred = (t.last_output, "_RAW_CURVE")
             self.data_column.set_columns(columns)
             self.labels_column.set_columns([] if t is None else label_columns(t))
-            current = self.current_sample()
-            ids = [] if t is None or "SampleID" not in t.df.columns else sample_ids(t)
-            self.samples.clear()
-            self.samples.addItems(ids)
-            if ids:
-                self.samples.setCurrentRow(ids.index(current) if current in ids else 0)
+            self.samples.set_samples(
+                [] if t is None or "SampleID" not in t.df.columns else sample_ids(t))
         finally:
             self._quiet_depth -= 1
 

@@ -24,7 +24,7 @@ from mesmerize.core.errors import FormatVersionError, MesmerizeError, ParameterE
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
 from mesmerize.gui.plots.proportions import ProportionsWidget
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
 from mesmerize.plotting.kshape import (
     ALIGNMENTS, ERROR_BANDS, LABEL_COLUMN, KShapeResult, curves_matrix, draw_cluster_means,
     draw_cluster_sample, fit_kshape, means_grid_shape, with_cluster_labels, zscore_curves,

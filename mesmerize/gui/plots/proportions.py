@@ -13,7 +13,7 @@ from qtpy import QtWidgets
 from mesmerize.core.errors import FormatVersionError, MesmerizeError, ParameterError
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
 from mesmerize.plotting.proportions import (
     KINDS, categorical_columns, draw_proportions, export_proportions_csv, proportions_table,
 )

@@ -15,7 +15,7 @@ from mesmerize.core.errors import FormatVersionError, MesmerizeError, ParameterE
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.datapoint_tracer import DatapointTracerWidget
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
 from mesmerize.plotting.scatter import ScatterData, draw_scatter, scatter_data, scatter_table
 
 CMAPS = ("tab10", "Set1", "Dark2", "tab20", "viridis", "plasma", "jet")

@@ -13,7 +13,8 @@ from qtpy import QtCore, QtWidgets
 from mesmerize.core.errors import FormatVersionError, ParameterError
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
+from mesmerize.gui.plots.sample_list import SampleList
 from mesmerize.plotting.spacemap import SamplePatches, build_spacemap, label_columns, sample_ids
 
 _STATE_KEYS = {"patch_labels", "image_colormap", "patches_colormap", "projection",
@@ -77,7 +78,7 @@ class SpaceMapWidget(PlotWindow):
         self.alpha.setRange(0.0, 1.0)
         self.alpha.setSingleStep(0.05)
         self.alpha.setValue(0.8)
-        self.samples = QtWidgets.QListWidget()
+        self.samples = SampleList()
         self.samples.setToolTip("Click on a sample to plot it")
 
         form = QtWidgets.QFormLayout()
@@ -119,17 +120,11 @@ class SpaceMapWidget(PlotWindow):
         return "max" if self.max_button.isChecked() else "std"
 
     def current_sample(self) -> str | None:
-        item = self.samples.currentItem()
-        return None if item is None else item.text()
+        return self.samples.current_sample()
 
     def set_current_sample(self, sample_id: str) -> None:
         """Select ``sample_id`` in the Samples list (which redraws)."""
-        matches = self.samples.findItems(sample_id, QtCore.Qt.MatchExactly)
-        if not matches:
-            ids = [self.samples.item(i).text() for i in range(self.samples.count())]
-            raise ParameterError(f"Sample {sample_id!r} is not in the input; choose one of "
-                                 f"{ids}.")
-        self.samples.setCurrentItem(matches[0])
+        self.samples.set_current_sample(sample_id)
 
     @contextlib.contextmanager
     def _quiet(self) -> Iterator[None]:
@@ -148,12 +143,8 @@ class SpaceMapWidget(PlotWindow):
         t = self.transmission
         with self._quiet():
             self.patch_labels.set_columns([] if t is None else label_columns(t))
-            current = self.current_sample()
-            ids = [] if t is None or "SampleID" not in t.df.columns else sample_ids(t)
-            self.samples.clear()
-            self.samples.addItems(ids)
-            if ids:
-                self.samples.setCurrentRow(ids.index(current) if current in ids else 0)
+            self.samples.set_samples(
+                [] if t is None or "SampleID" not in t.df.columns else sample_ids(t))
 
     def draw_plot(self) -> None:
         label_column = self.patch_labels.value()

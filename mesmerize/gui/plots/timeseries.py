@@ -12,7 +12,7 @@ from mesmerize.analysis.errors import TransmissionError
 from mesmerize.core.errors import FormatVersionError, ParameterError
 from mesmerize.gui.plots.base import PlotWindow
 from mesmerize.gui.plots.mpl_area import MatplotlibArea
-from mesmerize.gui.plots.simple_plot import ColumnCombo
+from mesmerize.gui.plots.column_combo import ColumnCombo
 from mesmerize.plotting.timeseries import draw_timeseries, time_axis, timeseries_groups
 
 ERROR_CHOICES = {"Confidence interval": "ci", "Standard deviation": "sd", "None": "none"}

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from mesmerize.core.errors import FormatVersionError, ParameterError
-from mesmerize.gui.plots.simple_plot import ColumnCombo, SimplePlotWidget
+from mesmerize.gui.plots.column_combo import ColumnCombo
+from mesmerize.gui.plots.simple_plot import SimplePlotWidget
 from tests.gui.plots.test_timeseries_widget import EXPORT_EXAMPLE
 from tests.plotting.test_timeseries import normalized_t
 
