@@ -18,6 +18,7 @@ import mesmerize
 from mesmerize.core.errors import ConfigError, FormatVersionError, MesmerizeError
 from mesmerize.core.project import Project
 from mesmerize.core.project.layout import FLOWCHARTS_DIR, PLOTS_DIR
+from mesmerize.gui.help_docs import open_docs
 from mesmerize.gui.project.browser import ProjectBrowserWindow
 from mesmerize.gui.project.project_config import ProjectConfigWindow
 from mesmerize.gui.project.recent_projects import (
@@ -159,6 +160,7 @@ class WelcomeWindow(QtWidgets.QMainWindow):
             "Project Configuration", self.open_project_configuration)
         configure.addAction("System Configuration", self.open_system_configuration)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Open docs", lambda: open_docs(self))
         help_menu.addAction("User guide (online)",
                             lambda: QtGui.QDesktopServices.openUrl(QtCore.QUrl(DOCUMENTATION_URL)))
         help_menu.addAction("Console keys", self._show_console_help)

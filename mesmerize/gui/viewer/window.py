@@ -11,6 +11,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 from mesmerize.core.errors import MesmerizeError, ParameterError
 from mesmerize.core.system_config import load_system_config
 from mesmerize.core.work_env import ViewerWorkEnv
+from mesmerize.gui.help_docs import open_docs
 from mesmerize.gui.viewer.image_display import ImageDisplay
 from mesmerize.gui.viewer.image_menu import (
     CropTool,
@@ -28,7 +29,6 @@ from mesmerize.gui.viewer.work_env_editor import WorkEnvEditor
 
 log = logging.getLogger(__name__)
 
-DOCS_URL = "http://docs.mesmerizelab.org"
 
 
 class ViewerWindow(QtWidgets.QMainWindow):
@@ -344,8 +344,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
         return self.work_env_editor
 
     def open_docs(self) -> bool:
-        """Help -> Open docs: open the documentation in the web browser."""
-        return QtGui.QDesktopServices.openUrl(QtCore.QUrl(DOCS_URL))
+        """Help -> Open docs: open the built documentation in the web browser (or say how to
+        build it)."""
+        return open_docs(self)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802
         for module, _ in self._modules.values():
