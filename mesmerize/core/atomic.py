@@ -14,6 +14,19 @@ from typing import IO, Any, Iterator, Union
 
 PathLike = Union[str, os.PathLike]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+"""The process's umask, read once (reading it means setting it)."""
+
+
+def _new_file_mode(target: Path) -> int:
+    """The permission bits a plain ``open(target, "w")`` would give: the existing file's, or
+    0o666 less the umask (``mkstemp`` makes 0o600 files, which other users could not read)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_UMASK
+
 
 def fsync_directory(directory: PathLike) -> None:
     """Flush a directory entry (a rename) to disk; a no-op where the OS does not support it."""
@@ -42,6 +55,7 @@ def atomic_path(path: PathLike) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
+        os.chmod(tmp, _new_file_mode(target))
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
