@@ -378,3 +378,25 @@ def test_double_click_renames_a_tab(qtbot, browser, tab_name, messages):
     tab_name.append(ROOT_TAB)
     browser.tab_widget.tabBarDoubleClicked.emit(1)
     assert browser.tabs.names() == [ROOT_TAB, "renamed"] and "reserved" in messages[0][1]
+
+
+@pytest.mark.parametrize("answer", ["Yes", "No"])
+def test_delete_sample_from_the_edit_menu_after_confirmation(browser, project, monkeypatch,
+                                                             answer):
+    ids = project.sample_ids()
+    asked = []
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getItem",
+                        staticmethod(lambda parent, title, label, items, *a:
+                                     asked.append(list(items)) or (items[1], True)))
+    monkeypatch.setattr(QtWidgets.QMessageBox, "question", staticmethod(
+        lambda *a, **k: getattr(QtWidgets.QMessageBox, answer)))
+    n_backups = len(project.backups())
+    edit = next(m for m in browser.menuBar().findChildren(QtWidgets.QMenu) if m.title() == "&Edit")
+    menu_action(edit, "Delete sample...").trigger()
+    assert asked == [ids]
+    if answer == "No":
+        assert Project.open(project.path).sample_ids() == ids
+        return
+    assert Project.open(project.path).sample_ids() == [ids[0], *ids[2:]]
+    assert len(project.backups()) == n_backups + 1
+    assert ids[1] not in set(browser.get_root_dataframe()["SampleID"])

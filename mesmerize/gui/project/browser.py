@@ -12,7 +12,7 @@ import pandas as pd
 from qtpy import QtCore, QtGui, QtWidgets
 from qtpy.QtCore import Qt
 
-from mesmerize.core.errors import FilterSyntaxError, ProjectError
+from mesmerize.core.errors import FilterSyntaxError, MesmerizeError, ProjectError
 from mesmerize.core.project import Project
 from mesmerize.core.project.tabs import ROOT_TAB, TabCollection, TabEvent
 from mesmerize.gui.project.column_filter import (
@@ -107,6 +107,7 @@ class ProjectBrowserWindow(QtWidgets.QMainWindow):
         view.addAction("Console", self.show_console)
         edit = self.menuBar().addMenu("&Edit")
         edit.addAction("DataFrame editor", self.open_dataframe_editor)
+        edit.addAction("Delete sample...", self.delete_sample_dialog)
         edit.addAction(self.interop.register_action)
 
     # --- console API (the guide's Project Browser console) -----------------------------------
@@ -126,6 +127,33 @@ class ProjectBrowserWindow(QtWidgets.QMainWindow):
     def set_root_dataframe(self, df: pd.DataFrame) -> None:
         """Set a pandas DataFrame as the project DataFrame (a backup is made first)."""
         self.project.set_dataframe(df)
+
+    def delete_sample_dialog(self) -> str | None:
+        """Edit -> Delete sample...: choose a sample of the current tab, confirm, delete it.
+        Returns the deleted SampleID (None when cancelled or refused)."""
+        ids = list(dict.fromkeys(self.get_dataframe()["SampleID"].astype(str)))
+        if not ids:
+            QtWidgets.QMessageBox.information(self, "Delete sample", "This tab has no samples.")
+            return None
+        sample_id, ok = QtWidgets.QInputDialog.getItem(
+            self, "Delete sample", "Sample to delete:", ids, 0, False)
+        if not ok:
+            return None
+        answer = QtWidgets.QMessageBox.question(
+            self, "Delete sample",
+            f"Delete {sample_id} from the project? A backup of the project DataFrame is made "
+            "first, and the sample's files are kept until you purge unreferenced files, so "
+            "restoring that backup brings it back.",
+            QtWidgets.QMessageBox.Yes | QtWidgets.QMessageBox.No, QtWidgets.QMessageBox.No)
+        if answer != QtWidgets.QMessageBox.Yes:
+            return None
+        try:
+            self.project.delete_sample(sample_id)
+        except (MesmerizeError, OSError) as exc:
+            QtWidgets.QMessageBox.warning(self, "Sample not deleted", str(exc))
+            return None
+        self.statusBar().showMessage(f"Deleted {sample_id} (a backup was made first)")
+        return sample_id
 
     def filter_history(self) -> list[str]:
         """The pandas expressions that made the current tab from the root DataFrame."""
