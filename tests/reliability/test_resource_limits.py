@@ -89,11 +89,23 @@ def test_item_over_the_memory_limit_is_stopped_and_marked_failed(batch, movie, i
     assert "more than its limit of 400 MiB" in hog.error
     assert "item_memory_limit_mib" in hog.error
     used = int(hog.error.split("used ")[1].split(" MiB")[0])
-    assert 400 < used < 1200
+    assert 400 < used < 1600  # a loaded machine may poll after the whole 1200 MiB is taken
     assert hog.duration_s < 25, "stopped long before the allocation finished sleeping"
     assert items["small"].status == FINISHED
-    assert not [p for p in psutil.process_iter(["cmdline"])
-                if "import sys, time" in " ".join(p.info["cmdline"] or [])], "grandchild left"
+    assert _eventually(lambda: not [
+        p for p in psutil.process_iter(["cmdline"])
+        if "import sys, time" in " ".join(p.info["cmdline"] or [])]), "grandchild left"
+
+
+def _eventually(condition, timeout_s: float = 10.0) -> bool:
+    """True once ``condition()`` holds (a killed process can take a moment to be reaped on a
+    loaded machine)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 @pytest.mark.timeout(120)
