@@ -184,3 +184,22 @@ def test_heatmap_window_styling_and_export_from_a_trn_then_its_ptrn(tmp_path):
     assert "state _ZSCORE (24, 60)" in out.splitlines()
     wrong = run_exec(["-c", "pass", "--window", "scatter", "--open", str(ptrn)], tmp_path)
     assert wrong.returncode == 2 and "heatmap plot" in wrong.stderr
+
+
+def test_kshape_window_trains_and_the_guide_styling_examples_export(tmp_path):
+    rng = np.random.default_rng(8)
+    shapes = [np.sin(np.linspace(0, (k + 1) * np.pi, 50)) for k in range(12)]
+    curves = [shapes[i % 12] + rng.normal(0, 0.05, 50) for i in range(72)]
+    df = pd.DataFrame({"_RAW_CURVE": curves, "meta": [{"fps": 10.0}] * 72,
+                       "cell_name": ["a", "b", "c"] * 24})
+    trn = tmp_path / "shapes.trn"
+    Transmission.from_dataframe(df).to_hdf5(trn)
+    png = tmp_path / "amazing_shapes.png"
+    out = ok(run_exec([script("kshape_styling.py"), "--window", "kshape", "--open", str(trn),
+                       "--set", f"png_path={png}"], tmp_path, timeout_s=300))
+    assert "trained (12, 50)" in out.splitlines()
+    from PIL import Image
+
+    with Image.open(png) as image:  # the 4 x 3 grid of cluster means, 7 x 10 inches at 300 dpi
+        assert image.info["dpi"][0] == pytest.approx(300, abs=1)
+        assert image.size[0] > 1000 and image.size[1] > 1500
