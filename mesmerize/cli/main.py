@@ -1,10 +1,12 @@
 """The ``mesmerize`` command.
 
-``mesmerize`` alone opens the Welcome Window (the desktop application).
-``mesmerize demo [--out DIR] [--seed N] [--force] [--movie PATH [--meta PATH]]`` runs the full
-demo pipeline (synthetic movie, motion correction and CNMF in a batch, sample, flowchart
-analysis, .trn, figures, accuracy summary); ``mesmerize demo --quick`` only builds a project
-with one sample whose hand-drawn ROIs outline the true neurons.
+``mesmerize [--project DIR]`` opens the Welcome Window (the desktop application), on DIR when
+given.
+``mesmerize demo [--out DIR] [--seed N] [--force] [--movie PATH [--meta PATH]] [--no-gui]`` runs
+the full demo pipeline (synthetic movie, motion correction and CNMF in a batch, sample,
+flowchart analysis, .trn, figures, accuracy summary), lists the project first among the recent
+projects and, on a desktop, opens the Welcome Window on it; ``mesmerize demo --quick`` only
+builds a project with one sample whose hand-drawn ROIs outline the true neurons.
 ``mesmerize exec SCRIPT.py [--window KIND] ...`` runs a console script in a window (headless
 without a display; see ``mesmerize.cli.exec_script``).
 ``mesmerize --version`` prints the version.
@@ -13,6 +15,7 @@ Exit status: 0 on success, 1 when the command failed, 2 for bad arguments.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +26,29 @@ from mesmerize.cli.exec_script import add_exec_parser
 from mesmerize.core.errors import MesmerizeError
 
 DEFAULT_DEMO_DIR = "mesmerize_demo"
+
+
+def can_show_windows() -> bool:
+    """True on a desktop session (a real display, not Qt's offscreen platform)."""
+    if os.environ.get("QT_QPA_PLATFORM", "").lower() == "offscreen":
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or sys.platform in ("darwin", "win32"))
+
+
+def _open_demo_project(project_path: Path, no_gui: bool) -> int:
+    """List the demo project first among the recent projects; on a desktop, open the Welcome
+    Window on it (the command returns when the application is closed)."""
+    from mesmerize.gui.project.recent_projects import add_recent_project
+
+    add_recent_project(project_path.resolve())
+    if no_gui or not can_show_windows():
+        print(f"Open it in the application with: mesmerize --project {project_path}")
+        return 0
+    from mesmerize.gui.app import run_gui
+
+    print(f"Opening the Welcome Window on {project_path} ...")
+    return run_gui(project=project_path)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -61,8 +87,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         defaults = PipelineParams()
         params = PipelineParams(movie=replace(defaults.movie, seed=args.seed),
                                 movie_path=args.movie, meta_path=args.meta)
-        print(format_summary(run_demo_pipeline(out, params, progress=print)))
-        return 0
+        result = run_demo_pipeline(out, params, progress=print)
+        print(format_summary(result))
+        return _open_demo_project(Path(result["project_path"]), args.no_gui)
     params = replace(DEFAULT_DEMO_PARAMS, seed=args.seed)
     summary = build_demo_project(out, params, progress=print)
     print(
@@ -71,7 +98,7 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"{summary['n_frames']} frames\n"
         f"  movie {summary['movie_path']} (ground truth {summary['truth_path']})"
     )
-    return 0
+    return _open_demo_project(Path(summary["project_path"]), args.no_gui)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Mesmerize: calcium imaging analysis from raw movies to publication figures.",
     )
     parser.add_argument("--version", action="version", version=f"mesmerize {__version__}")
+    parser.add_argument("--project", metavar="DIR",
+                        help="open this project in the Welcome Window")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
@@ -107,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true",
                       help="only build the project with hand-drawn ROIs (no batch, analysis "
                       "or figures)")
+    demo.add_argument("--no-gui", action="store_true",
+                      help="do not open the application on the demo project afterwards (it "
+                      "opens only on a desktop, never on a headless machine)")
     demo.set_defaults(func=_run_demo)
     add_exec_parser(sub)
     return parser
@@ -123,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from mesmerize.gui.app import run_gui
 
-        return run_gui()
+        return run_gui(project=args.project)
     try:
         return args.func(args)
     except MesmerizeError as exc:

@@ -106,8 +106,9 @@ def build_welcome_window() -> WelcomeWindow:
     return welcome
 
 
-def run_gui(argv: Sequence[str] = ()) -> int:
-    """Open the Welcome Window and run the Qt event loop; returns the exit status."""
+def run_gui(argv: Sequence[str] = (), project: str | os.PathLike | None = None) -> int:
+    """Open the Welcome Window (on ``project`` when given) and run the Qt event loop; returns
+    the exit status."""
     if not has_display():
         sys.stderr.write(
             "mesmerize: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it in a desktop "
@@ -118,4 +119,6 @@ def run_gui(argv: Sequence[str] = ()) -> int:
     sys.excepthook = _show_unhandled_exception
     welcome = build_welcome_window()
     welcome.show()
+    if project is not None:
+        welcome.open_project(project)
     return app.exec_()

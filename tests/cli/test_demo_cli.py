@@ -102,3 +102,48 @@ def test_demo_movie_and_meta_arguments_are_checked(tmp_path, capsys):
                  str(tmp_path / "missing.tiff")]) == 1
     assert "missing.tiff" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_demo_lists_its_project_and_opens_the_application_on_a_desktop(tmp_path, monkeypatch,
+                                                                        capsys):
+    from mesmerize.cli import main as cli_main
+    from mesmerize.gui import app
+    from mesmerize.gui.project.recent_projects import load_recent_projects
+
+    monkeypatch.setenv("MESMERIZE_CONFIG_DIR", str(tmp_path / "config"))
+    opened = []
+    monkeypatch.setattr(app, "run_gui", lambda argv=(), project=None: opened.append(project) or 0)
+    # headless (CI): no window, the command says how to open it
+    monkeypatch.delenv("DISPLAY", raising=False)
+    assert main(["demo", "--quick", "--out", str(tmp_path / "a")]) == 0
+    assert opened == [] and "mesmerize --project" in capsys.readouterr().out
+    assert load_recent_projects()[0] == str((tmp_path / "a" / "project").resolve())
+    # a desktop session: the Welcome Window opens on the demo project
+    monkeypatch.setattr(cli_main, "can_show_windows", lambda: True)
+    assert main(["demo", "--quick", "--out", str(tmp_path / "b")]) == 0
+    assert opened == [tmp_path / "b" / "project"]
+    assert main(["demo", "--quick", "--no-gui", "--out", str(tmp_path / "c")]) == 0
+    assert len(opened) == 1
+
+
+def test_can_show_windows_needs_a_real_display(monkeypatch):
+    from mesmerize.cli.main import can_show_windows
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not can_show_windows()
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    assert can_show_windows()
+    monkeypatch.delenv("DISPLAY")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not can_show_windows()
+
+
+def test_mesmerize_project_option_opens_the_welcome_window_on_it(monkeypatch, tmp_path):
+    from mesmerize.gui import app
+
+    opened = []
+    monkeypatch.setattr(app, "run_gui", lambda argv=(), project=None: opened.append(project) or 0)
+    assert main(["--project", str(tmp_path)]) == 0
+    assert opened == [str(tmp_path)]
