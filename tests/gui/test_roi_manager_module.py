@@ -246,3 +246,15 @@ def test_dragging_a_whole_polygon_translates_the_core_vertices(loaded_viewer, rm
     rm.graphics[roi.uuid].item.translate(QtCore.QPointF(6.0, 3.0), finish=True)
     np.testing.assert_allclose(roi.vertices, before + (6.0, 3.0))
     assert loaded_viewer.vi.viewer.workEnv.modified
+
+
+def test_polygon_handles_show_only_on_the_selected_roi(loaded_viewer, rm):
+    rm.add_polygon()
+    rm.add_polygon()
+    first, second = (rm.graphics[roi.uuid] for roi in _manager(loaded_viewer).roi_list)
+    rm.roi_list_widget.setCurrentRow(1)
+    assert all(h.isVisible() for h in second.item.getHandles())
+    assert not any(h.isVisible() for h in first.item.getHandles())
+    rm.roi_list_widget.setCurrentRow(0)
+    assert all(h.isVisible() for h in first.item.getHandles())
+    assert not any(h.isVisible() for h in second.item.getHandles())

@@ -98,13 +98,24 @@ class _PolyLineROI(pg.PolyLineROI):
 
 
 class PolygonGraphic(_EditableGraphic):
-    """A closed ``pg.PolyLineROI`` over a core ``PolygonROI``."""
+    """A closed ``pg.PolyLineROI`` over a core ``PolygonROI``. Its vertex handles show only
+    while it is highlighted (selected): traced outlines have dozens of vertices, and handles on
+    every ROI would hide the image."""
 
     roi: PolygonROI
 
     def _make_item(self) -> pg.PolyLineROI:
         item = _PolyLineROI(self.roi.vertices.tolist(), closed=True, pen=self.pen())
+        self._show_handles(item)
         return self._connect(item)
+
+    def _show_handles(self, item: pg.PolyLineROI) -> None:
+        for handle in item.getHandles():
+            handle.setVisible(self.highlighted)
+
+    def set_highlighted(self, highlighted: bool) -> None:
+        super().set_highlighted(highlighted)
+        self._show_handles(self.item)
 
     def vertices(self) -> np.ndarray:
         """``(n, 2)`` ``(x, y)`` positions of the handles in image pixels."""
@@ -113,11 +124,13 @@ class PolygonGraphic(_EditableGraphic):
 
     def write_to_core(self) -> None:
         self.roi.set_vertices(self.vertices())
+        self._show_handles(self.item)  # a vertex added by clicking an edge gets a new handle
 
     def read_from_core(self) -> None:
         self.item.blockSignals(True)
         self.item.setPos((0, 0))
         self.item.setPoints(self.roi.vertices.tolist(), closed=True)
+        self._show_handles(self.item)
         self.item.blockSignals(False)
 
 
