@@ -3,7 +3,8 @@
 Reference: the same convex problem written on the spikes, ``min 1/2||K s - y'||^2, s >= 0``
 (``K = G^-1``, ``y' = y - lam G^T 1``), solved by scipy's bounded least squares (BVLS).
 Tolerances: AR(1) is exact (max |c - c_ref| < 1e-8); AR(2) OASIS is greedy (Friedrich et al.
-2017), so we require corr(c, c_ref) > 0.999 and an objective within 10 % of the optimum.
+2017), so we require corr(c, c_ref) > 0.999 and an objective within 10 % of the optimum; with
+``exact=True`` AR(2) matches the reference to 1e-8 (max |c - c_ref|) and its objective to 1e-10.
 """
 import numpy as np
 import pytest
@@ -64,6 +65,26 @@ def test_ar2_close_to_bruteforce(lam):
         opt = _objective(ref, y, g, lam)
         assert _objective(c, y, g, lam) <= 1.10 * opt + 1e-9
         assert s.min() >= -1e-9
+
+
+@pytest.mark.parametrize("g", [[1.7, -0.712], [1.2, -0.3]])
+@pytest.mark.parametrize("lam", [0.0, 0.5, 2.0])
+def test_ar2_exact_matches_bruteforce(g, lam):
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        _, _, y = _simulate(rng, g, 200)
+        c, s = oasis(y, np.array(g), lam, exact=True)
+        ref = _reference(y, g, lam)
+        assert np.max(np.abs(c - ref)) < 1e-8
+        opt = _objective(ref, y, g, lam)
+        assert _objective(c, y, g, lam) <= opt + 1e-10 * abs(opt)
+        assert s.min() >= 0
+        np.testing.assert_allclose(spikes_from_calcium(c, g), s, atol=1e-9)
+
+
+def test_exact_needs_convex_problem():
+    with pytest.raises(ParameterError, match="s_min=0"):
+        oasis(np.ones(20), np.array([1.5, -0.56]), 0.1, s_min=0.2, exact=True)
 
 
 def test_s_min_removes_small_spikes():

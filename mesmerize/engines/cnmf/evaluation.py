@@ -24,6 +24,8 @@ import numpy as np
 import scipy.sparse
 import scipy.stats
 
+from mesmerize.engines.cnmf.streaming import PixelSource, as_source, support_products
+
 
 SNR_LOWEST = 0.5
 
@@ -65,35 +67,44 @@ def event_frames(c: np.ndarray, n_peaks: int = 5, before: int = 3, after: int = 
     return np.unique(frames[(frames >= 0) & (frames < T)])
 
 
-def spatial_rvalues(Yr: np.ndarray, A: scipy.sparse.spmatrix, C: np.ndarray, b: np.ndarray,
-                    f: np.ndarray, min_pixels: int = 3) -> np.ndarray:
-    """r-value (K,) of each component: see the module docstring. Yr (n_pixels, T)."""
+def spatial_rvalues(Yr: np.ndarray | PixelSource, A: scipy.sparse.spmatrix, C: np.ndarray,
+                    b: np.ndarray, f: np.ndarray, min_pixels: int = 3) -> np.ndarray:
+    """r-value (K,) of each component: see the module docstring. Yr (n_pixels, T) or a
+    :class:`~mesmerize.engines.cnmf.streaming.PixelSource` (one streamed pass)."""
     A = scipy.sparse.csc_matrix(A)
-    K = A.shape[1]
+    A.sort_indices()
+    K, T = C.shape
     r = np.full(K, -1.0)
+    # E (K, T): each component's average over its event frames, as weights on the frames
+    E = np.zeros((K, T))
     for k in range(K):
         frames = event_frames(C[k])
-        sup = A.indices[A.indptr[k]:A.indptr[k + 1]]
-        if frames.size == 0 or sup.size < max(min_pixels, 3):
+        if frames.size:
+            E[k, frames] = 1.0 / frames.size
+    means, _ = support_products(as_source(Yr), A, E)
+    fE = np.asarray(f, dtype=np.float64) @ E.T  # (nb, K) background averaged over the frames
+    for k in range(K):
+        lo, hi = A.indptr[k], A.indptr[k + 1]
+        sup = A.indices[lo:hi]
+        if not E[k].any() or sup.size < max(min_pixels, 3):
             continue
-        data = np.asarray(Yr[sup][:, frames], dtype=np.float64).mean(axis=1)
-        resid = data - (b[sup] @ f[:, frames]).mean(axis=1)
-        ak = A.data[A.indptr[k]:A.indptr[k + 1]]
+        resid = means[lo:hi] - b[sup] @ fE[:, k]
+        ak = A.data[lo:hi]
         if resid.std() == 0 or ak.std() == 0:
             continue
         r[k] = float(np.corrcoef(resid, ak)[0, 1])
     return r
 
 
-def evaluate_components(Yr: np.ndarray, A: scipy.sparse.spmatrix, C: np.ndarray,
+def evaluate_components(Yr: np.ndarray | PixelSource, A: scipy.sparse.spmatrix, C: np.ndarray,
                         YrA: np.ndarray, b: np.ndarray, f: np.ndarray,
                         fr: float, decay_time: float, min_SNR: float, rval_thr: float,
                         gSig: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                         np.ndarray]:
     """Returns ``idx_components``, ``idx_components_bad`` (int arrays), ``SNR`` and r-values (K,).
 
-    Yr (n_pixels, T); A (n_pixels, K); C, YrA (K, T); b (n_pixels, nb); f (nb, T); fr (Hz);
-    decay_time (s); gSig (px) sets the smallest footprint given an r-value.
+    Yr (n_pixels, T) or a pixel source; A (n_pixels, K); C, YrA (K, T); b (n_pixels, nb);
+    f (nb, T); fr (Hz); decay_time (s); gSig (px) sets the smallest footprint given an r-value.
     """
     snr = trace_snr(C + YrA, int(np.ceil(decay_time * fr)))
     rval = spatial_rvalues(Yr, A, C, b, f, int(np.pi * gSig[0] * gSig[1] / 4))

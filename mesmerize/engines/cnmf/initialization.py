@@ -10,9 +10,10 @@ are not chosen again (the residual of a fitted neuron would otherwise attract du
 from __future__ import annotations
 
 import numpy as np
-import scipy.ndimage as ndi
+import scipy.sparse
 
 from mesmerize.core.errors import ParameterError
+from mesmerize.engines.cnmf.streaming import InMemoryPixels, PixelSource
 
 
 def pixels_to_cube(Yr: np.ndarray, dims: tuple[int, int]) -> np.ndarray:
@@ -24,9 +25,25 @@ def pixels_to_cube(Yr: np.ndarray, dims: tuple[int, int]) -> np.ndarray:
 _TRUNCATE = 2.0
 
 
+def _blur_matrix(n: int, sigma: float) -> np.ndarray:
+    """(n, n) float32 matrix of the 1-D Gaussian filter of ``scipy.ndimage.gaussian_filter1d``
+    (``truncate=_TRUNCATE``, ``mode="constant"``: zero outside the image)."""
+    r = int(_TRUNCATE * sigma + 0.5)
+    x = np.arange(-r, r + 1)
+    phi = np.exp(-0.5 * x ** 2 / sigma ** 2)
+    phi /= phi.sum()
+    offset = np.arange(n)[None, :] - np.arange(n)[:, None]
+    G = np.zeros((n, n), np.float32)
+    inside = np.abs(offset) <= r
+    G[inside] = phi[offset[inside] + r]
+    return G
+
+
 def _blur(cube: np.ndarray, gSig: tuple[int, int]) -> np.ndarray:
-    return ndi.gaussian_filter(cube, sigma=(gSig[0], gSig[1], 0), truncate=_TRUNCATE,
-                               mode="constant")
+    """Gaussian blur of (h, w, T) over the two spatial axes (separable, as two matrix products)."""
+    h, w, T = cube.shape
+    out = (_blur_matrix(h, gSig[0]) @ cube.reshape(h, w * T)).reshape(h, w, T)
+    return np.matmul(_blur_matrix(w, gSig[1])[None], out)
 
 
 def _rank1_nmf(D: np.ndarray, c: np.ndarray, n_iter: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -80,16 +97,14 @@ def greedy_roi(Yr: np.ndarray, dims: tuple[int, int], K: int, gSig: tuple[int, i
         A[ys, xs, k] = a.reshape(cube[ys, xs].shape[:2])
         C[k] = c
         cube[ys, xs] -= (a[:, None] * c[None, :]).reshape(cube[ys, xs].shape)
-        # the blur of the changed pixels reaches reach_y (kernel radius) beyond the window; computing
-        # it there needs data from twice that margin
-        my = slice(max(ys.start - 2 * reach_y, 0), min(ys.stop + 2 * reach_y, H))
-        mx = slice(max(xs.start - 2 * reach_x, 0), min(xs.stop + 2 * reach_x, W))
-        local = _blur(cube[my, mx], gSig)
-        iy = slice(max(ys.start - reach_y, 0) - my.start, min(ys.stop + reach_y, H) - my.start)
-        ix = slice(max(xs.start - reach_x, 0) - mx.start, min(xs.stop + reach_x, W) - mx.start)
-        oy = slice(iy.start + my.start, iy.stop + my.start)
-        ox = slice(ix.start + mx.start, ix.stop + mx.start)
-        rho[oy, ox] = local[iy, ix]
+        # The blur is linear, so removing the rank-1 a c from the window changes rho by the
+        # blurred footprint (reaching reach_y/x beyond the window) times c.
+        oy = slice(max(ys.start - reach_y, 0), min(ys.stop + reach_y, H))
+        ox = slice(max(xs.start - reach_x, 0), min(xs.stop + reach_x, W))
+        img = np.zeros((oy.stop - oy.start, ox.stop - ox.start, 1), np.float32)
+        img[ys.start - oy.start:ys.stop - oy.start, xs.start - ox.start:xs.stop - ox.start, 0] = \
+            a.reshape(cube[ys, xs].shape[:2])
+        rho[oy, ox] -= _blur(img, gSig) * c[None, None, :]
         cy = slice(max(y - gy, 0), min(y + gy + 1, H))
         cx = slice(max(x - gx, 0), min(x + gx + 1, W))
         suppressed[cy, cx] |= core[cy.start - y + gy:cy.stop - y + gy,
@@ -99,30 +114,93 @@ def greedy_roi(Yr: np.ndarray, dims: tuple[int, int], K: int, gSig: tuple[int, i
     return A.transpose(1, 0, 2).reshape(H * W, K), C, med
 
 
-def background_nmf(R: np.ndarray, nb: int, n_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
+def background_nmf(R: np.ndarray, nb: int, n_iter: int = 30,
+                   tol: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """Rank-``nb`` non-negative factorisation ``R ~ b f`` of a residual R (n_pixels, T).
 
     Negative values of R are clipped to 0. Initialised with a constant and slow cosine
-    traces, refined by HALS. Returns ``b`` (n_pixels, nb), ``f`` (nb, T)
-    float32.
+    traces, refined by HALS for at most ``n_iter`` rounds, stopping when a round lowers
+    ``||R - b f||^2`` by less than ``tol`` of it (the alternating updates refine b and f
+    afterwards). Returns ``b`` (n_pixels, nb), ``f`` (nb, T) float32.
     """
     P, T = R.shape
     if nb == 0:
         return np.zeros((P, 0), np.float32), np.zeros((0, T), np.float32)
     R = np.maximum(R, 0).astype(np.float32, copy=False)
+    RR = float(np.vdot(R, R))
     # Start: a constant trace (the static background) plus slow cosines for further components;
     # HALS then fits both factors.
     t = np.arange(T, dtype=np.float32)
     f = np.stack([1.0 + 0.5 * np.cos(np.pi * j * (t + 0.5) / T) if j else np.ones(T, np.float32)
                   for j in range(nb)]).astype(np.float32)
     b = np.zeros((P, nb), np.float32)
+    last = np.inf
     for _ in range(n_iter):
         ff = f @ f.T
         Rf = R @ f.T
         for j in range(nb):
             b[:, j] = np.maximum(b[:, j] + (Rf[:, j] - b @ ff[:, j]) / max(ff[j, j], 1e-12), 0)
+        # ||R - b f||^2 from the products at hand (b just updated for this f)
+        err = RR - 2.0 * float(np.sum(b * Rf)) + float(np.sum((b.T @ b) * ff))
+        if last - err < tol * max(err, 1e-30):
+            break
+        last = err
         bb = b.T @ b
         bR = b.T @ R
         for j in range(nb):
             f[j] = np.maximum(f[j] + (bR[j] - bb[j] @ f) / max(bb[j, j], 1e-12), 0)
+    return b, f
+
+
+def _hals_rows(R_f: np.ndarray, ff: np.ndarray, b: np.ndarray, n_iter: int) -> np.ndarray:
+    """Non-negative rows ``b`` (n, nb) minimising ``||R - b f||`` given ``R f^T`` and ``f f^T``."""
+    for _ in range(n_iter):
+        for j in range(b.shape[1]):
+            b[:, j] = np.maximum(b[:, j] + (R_f[:, j] - b @ ff[:, j]) / max(ff[j, j], 1e-12), 0)
+    return b
+
+
+def background_of_source(source: PixelSource, dims: tuple[int, int],
+                         A: scipy.sparse.spmatrix, C: np.ndarray, nb: int,
+                         max_bytes: int = 64 * 2**20) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`background_nmf` of the residual ``Y - A C`` of a pixel source, out of core.
+
+    An in-memory source is factorised directly. Otherwise the residual is averaged over
+    ``d x d`` pixel blocks (the smallest d for which the coarse residual fits ``max_bytes``)
+    in one streamed pass and factorised to get ``f``; a second pass fits each pixel's ``b``
+    to ``f`` (non-negative least squares) and updates ``f`` once for that ``b``.
+    Returns ``b`` (n_pixels, nb), ``f`` (nb, T) float32.
+    """
+    P, T = source.n_pixels, source.n_frames
+    if nb == 0:
+        return np.zeros((P, 0), np.float32), np.zeros((0, T), np.float32)
+    A = scipy.sparse.csr_matrix(A, dtype=np.float32)
+    C32 = np.asarray(C, dtype=np.float32)
+    if isinstance(source, InMemoryPixels):
+        return background_nmf(source.Yr - np.asarray(A @ C32, dtype=np.float32), nb)
+    H, W = dims
+    d = 1
+    while -(-H // d) * -(-W // d) * T * 4 > max_bytes:
+        d += 1
+    Hc, Wc = -(-H // d), -(-W // d)
+    coarse_of = (np.arange(P) % H) // d + Hc * ((np.arange(P) // H) // d)
+    Rc = np.zeros((Hc * Wc, T), np.float32)
+    for ids, Y in source.bands():
+        R = np.maximum(Y - A[ids] @ C32, 0)
+        S = scipy.sparse.csr_matrix((np.ones(len(ids), np.float32),
+                                     (coarse_of[ids], np.arange(len(ids)))), shape=(Hc * Wc, len(ids)))
+        Rc += S @ R
+    Rc /= np.bincount(coarse_of, minlength=Hc * Wc)[:, None].astype(np.float32)
+    b_c, f = background_nmf(Rc, nb)
+    del Rc
+    ff = f @ f.T
+    b = np.zeros((P, nb), np.float32)
+    bR = np.zeros((nb, T), np.float32)
+    for ids, Y in source.bands():
+        R = np.maximum(Y - A[ids] @ C32, 0)
+        b[ids] = _hals_rows(R @ f.T, ff, b_c[coarse_of[ids]].copy(), 30)
+        bR += b[ids].T @ R
+    bb = b.T @ b
+    for j in range(nb):
+        f[j] = np.maximum(f[j] + (bR[j] - bb[j] @ f) / max(bb[j, j], 1e-12), 0)
     return b, f

@@ -41,8 +41,8 @@ def merge_components(A: scipy.sparse.spmatrix, C: np.ndarray, merge_thresh: floa
         return A, C, 0
     merged = np.concatenate(groups)
     keep = np.setdiff1d(np.arange(C.shape[0]), merged)
-    new_a, new_c = [], []
-    for grp in groups:
+    new_rows, new_cols, new_vals, new_c = [], [], [], []
+    for i, grp in enumerate(groups):
         sub = A[:, grp]
         rows = np.unique(sub.indices)
         contrib = np.asarray(sub[rows].todense()) @ C[grp]
@@ -52,10 +52,13 @@ def merge_components(A: scipy.sparse.spmatrix, C: np.ndarray, merge_thresh: floa
         for _ in range(n_iter):
             a = np.maximum(contrib @ c / max(float(c @ c), 1e-12), 0)
             c = np.maximum(a @ contrib / max(float(a @ a), 1e-12), 0)
-        col = np.zeros(A.shape[0])
-        col[rows] = a
-        new_a.append(col)
+        new_rows.append(rows)
+        new_cols.append(np.full(rows.size, i))
+        new_vals.append(a)
         new_c.append(c)
-    A_out = scipy.sparse.hstack([A[:, keep], scipy.sparse.csc_matrix(np.column_stack(new_a))])
+    A_new = scipy.sparse.csc_matrix(
+        (np.concatenate(new_vals), (np.concatenate(new_rows), np.concatenate(new_cols))),
+        shape=(A.shape[0], len(groups)))
+    A_out = scipy.sparse.hstack([A[:, keep], A_new])
     C_out = np.vstack([C[keep], np.array(new_c)])
     return scipy.sparse.csc_matrix(A_out, dtype=np.float32), C_out, len(groups)

@@ -18,6 +18,6 @@ def pixel_noise(Yr: np.ndarray, noise_method: str = "mean",
     sn = np.empty(n)
     for start in range(0, n, chunk_pixels):
         stop = min(start + chunk_pixels, n)
-        sn[start:stop] = noise_psd(np.asarray(Yr[start:stop], dtype=np.float64),
+        sn[start:stop] = noise_psd(np.asarray(Yr[start:stop], dtype=np.float32),
                                    noise_range=noise_range, noise_method=noise_method)
     return sn

@@ -1,9 +1,13 @@
 """The CNMF fit: initialise, alternate spatial / temporal updates, merge, evaluate, refit.
 
-Without patches (``rf`` None) everything runs on the whole field of view. With patches, each
-patch is initialised and fitted on its own (in parallel through the given
-``concurrent.futures.Executor``), the footprints are gathered in the full field of view,
-duplicates in overlaps are merged, and the fit is refined on the whole field of view.
+Without patches (``rf`` None) everything runs on the whole field of view, held in memory (the
+greedy initialisation needs it). With patches, each patch is initialised and fitted on its own
+(in parallel through the given ``concurrent.futures.Executor``), the footprints are gathered in
+the full field of view, duplicates in overlaps are merged, and the fit is refined on the whole
+field of view out of core: the refinement, evaluation and refit read the movie in bands of rows
+holding no more data than one patch (``streaming.BandedMovie``), so memory is bounded by the
+patch size, not by FOV x T. A fit seeded with footprints (``Ain``) also runs out of core, in
+bands of ``streaming.BAND_BYTES``.
 """
 from __future__ import annotations
 
@@ -19,14 +23,16 @@ import scipy.sparse
 from mesmerize.core.errors import ParameterError
 from mesmerize.core.meta import find_meta_path, load_meta_json
 from mesmerize.engines.cnmf.evaluation import evaluate_components
-from mesmerize.engines.cnmf.initialization import background_nmf, greedy_roi
+from mesmerize.engines.cnmf.initialization import background_of_source, greedy_roi
 from mesmerize.engines.cnmf.merging import merge_components
-from mesmerize.engines.cnmf.movie import check_movie_values, movie_to_pixels, open_movie
+from mesmerize.engines.cnmf.movie import MovieReader, check_movie_file, read_window
 from mesmerize.engines.cnmf.noise import pixel_noise
 from mesmerize.engines.cnmf.params import CNMFParams
 from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
 from mesmerize.engines.cnmf.result import CNMFResult
 from mesmerize.engines.cnmf.spatial import update_spatial
+from mesmerize.engines.cnmf.streaming import (
+    BandedMovie, PixelSource, as_source, pixel_medians, pixel_noise_of, project)
 from mesmerize.engines.cnmf.temporal import TemporalState, update_temporal
 
 Progress = Callable[[float, str], None]
@@ -83,41 +89,47 @@ def _drop_empty(A, C):
     return A[:, keep], C[keep]
 
 
-def fit_region(Yr: np.ndarray, dims: tuple[int, int], params: CNMFParams,
+def fit_region(Yr: np.ndarray | PixelSource, dims: tuple[int, int], params: CNMFParams,
                A0: scipy.sparse.spmatrix | None = None, C0: np.ndarray | None = None,
-               n_iter: int | None = None) -> RegionFit:
+               n_iter: int | None = None, band_bytes: int = 64 * 2**20) -> RegionFit:
     """Initialise (greedy, or from ``A0``/``C0``) and run the alternating updates.
 
-    Yr (n_pixels, T) float32, Fortran pixel order over ``dims``.
+    Yr (n_pixels, T) float32, Fortran pixel order over ``dims``, or a pixel source read in
+    bands (then ``A0`` is required: the greedy initialisation needs the data in memory);
+    ``band_bytes`` bounds the coarse residual of the background initialisation.
     """
-    T = Yr.shape[1]
+    source = as_source(Yr)
+    T = source.n_frames
     if A0 is None:
+        if not isinstance(Yr, np.ndarray):
+            raise ParameterError("the greedy initialisation needs the movie in memory; give "
+                                 "initial footprints A0 to fit a pixel source")
         A_init, C, _ = greedy_roi(Yr, dims, params.k, params.gSig)
         A = scipy.sparse.csc_matrix(A_init)
     else:
         A = scipy.sparse.csc_matrix(A0, dtype=np.float32)
         if C0 is None:
-            med = np.median(Yr, axis=1)
+            med = pixel_medians(source)
             AtA = np.asarray((A.T @ A).todense()) + 1e-9 * np.eye(A.shape[1])
-            C = np.maximum(np.linalg.solve(AtA, np.asarray(A.T @ (Yr - med[:, None]))), 0)
+            C = np.maximum(np.linalg.solve(AtA, project(source, A) - (A.T @ med)[:, None]), 0)
         else:
             C = np.asarray(C0)
     C = np.asarray(C, dtype=np.float64)
-    b, f = background_nmf(Yr - np.asarray(A @ C, dtype=np.float32), params.gnb)
+    b, f = background_of_source(source, dims, A, C, params.gnb, band_bytes)
     radius = search_radius(params)
     state = TemporalState(C, np.zeros_like(C), np.zeros_like(C), f.astype(np.float64),
                           np.zeros((C.shape[0], params.p)), np.zeros(C.shape[0]),
                           np.zeros(C.shape[0]))
     for it in range(n_iter or params.n_iter):
-        A, b = update_spatial(Yr, state.C, state.f, A, b, dims, radius)
+        A, b = update_spatial(source, state.C, state.f, A, b, dims, radius)
         A, C = _drop_empty(A, state.C)
         if A.shape[1] == 0:
             break
-        state = update_temporal(Yr, A, b, C, state.f, params.p, params.decay_time, params.fr)
+        state = update_temporal(source, A, b, C, state.f, params.p, params.decay_time, params.fr)
         if it == 0:
             A, C_m, n_merged = merge_components(A, state.C, params.merge_thresh)
             if n_merged:
-                state = update_temporal(Yr, A, b, C_m, state.f, params.p, params.decay_time,
+                state = update_temporal(source, A, b, C_m, state.f, params.p, params.decay_time,
                                         params.fr)
     if A.shape[1] != state.C.shape[0]:  # every footprint vanished before the temporal update
         return RegionFit(scipy.sparse.csc_matrix(A), b, TemporalState(
@@ -134,9 +146,8 @@ def fit_patch(movie_path: str, window: tuple[int, int, int, int],
 
     Returns its footprints (n_patch_pixels, K) in Fortran order over the patch, and traces (K, T).
     """
-    mov = open_movie(movie_path)
     y0, y1, x0, x1 = window
-    Yr = movie_to_pixels(mov, y0, y1, x0, x1)
+    Yr = read_window(MovieReader(movie_path), y0, y1, x0, x1)
     if not np.any(Yr.std(axis=1) > 0):
         return (scipy.sparse.csc_matrix((Yr.shape[0], 0), dtype=np.float32),
                 np.zeros((0, Yr.shape[1])))
@@ -183,20 +194,24 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
     movie_path = str(movie_path)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    mov = open_movie(movie_path)
-    dims = (int(mov.shape[1]), int(mov.shape[2]))
+    reader = MovieReader(movie_path)
+    dims = (int(reader.shape[1]), int(reader.shape[2]))
     _check_inputs(dims, params)
     report(0.0, "checking the movie")
-    check_movie_values(mov)
+    check_movie_file(reader)
     t1 = time.perf_counter()
     if params.Ain is not None:
         report(0.1, "fitting seeded components")
-        Yr, sn = _load_pixels(mov, params, timings)
-        fitted = fit_region(Yr, dims, params, A0=seed_footprints(params.Ain, dims))
+        A0 = seed_footprints(params.Ain, dims)
+        data = BandedMovie(movie_path, remove_median=params.gnb == 0)
+        t_n = time.perf_counter()
+        sn = pixel_noise_of(data, params.noise_method)
+        timings["noise"] = time.perf_counter() - t_n
+        fitted = fit_region(data, dims, params, A0=A0)
     elif params.rf is None:
         report(0.1, "initialising and fitting the field of view")
-        Yr, sn = _load_pixels(mov, params, timings)
-        fitted = fit_region(Yr, dims, params)
+        data, sn = _load_pixels(reader, params, timings)
+        fitted = fit_region(data, dims, params)
     else:
         windows = patch_windows(dims, params.rf, params.stride_cnmf)
         report(0.1, f"fitting {len(windows)} patches")
@@ -212,20 +227,29 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
         if A_all.shape[1] == 0:
             raise ParameterError("no components were found in any patch; check gSig and k")
         report(0.6, "merging patches and refining on the field of view")
+        t_m = time.perf_counter()
         A_m, C_m, _ = merge_components(A_all, C_all, params.merge_thresh)
-        Yr, sn = _load_pixels(mov, params, timings)
-        fitted = fit_region(Yr, dims, params, A0=A_m, C0=C_m)
+        timings["merge"] = time.perf_counter() - t_m
+        y0, y1, x0, x1 = windows[0]
+        band_bytes = 4 * (y1 - y0) * (x1 - x0) * reader.shape[0]  # one patch's data
+        data = BandedMovie(movie_path, remove_median=params.gnb == 0, band_bytes=band_bytes)
+        t_n = time.perf_counter()
+        sn = pixel_noise_of(data, params.noise_method)
+        timings["noise"] = time.perf_counter() - t_n
+        t_r = time.perf_counter()
+        fitted = fit_region(data, dims, params, A0=A_m, C0=C_m, band_bytes=band_bytes)
+        timings["refine"] = time.perf_counter() - t_r
     timings["fit"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     report(0.8, "evaluating components")
-    result = _evaluate(Yr, fitted, dims, params, sn, timings)
+    result = _evaluate(data, fitted, dims, params, sn, timings)
     timings["evaluation"] = time.perf_counter() - t2
     if params.refit and result.idx_components.size:
         t3 = time.perf_counter()
         report(0.85, "refitting the accepted components")
         idx = result.idx_components
-        fitted = fit_region(Yr, dims, params, A0=result.A[:, idx], C0=result.C[idx])
-        result = _evaluate(Yr, fitted, dims, params, sn, timings)
+        fitted = fit_region(data, dims, params, A0=result.A[:, idx], C0=result.C[idx])
+        result = _evaluate(data, fitted, dims, params, sn, timings)
         timings["refit"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     result.timings = timings
@@ -234,23 +258,23 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
     return result
 
 
-def _load_pixels(mov: np.ndarray, params: CNMFParams,
+def _load_pixels(reader: MovieReader, params: CNMFParams,
                  timings: dict) -> tuple[np.ndarray, np.ndarray]:
     t0 = time.perf_counter()
-    Yr = movie_to_pixels(mov)
+    Yr = read_window(reader)
     sn = pixel_noise(Yr, params.noise_method)
     remove_static_background(Yr, params)
     timings["load_and_noise"] = time.perf_counter() - t0
     return Yr, sn
 
 
-def _evaluate(Yr, fitted: RegionFit, dims, params: CNMFParams, sn, timings) -> CNMFResult:
+def _evaluate(data, fitted: RegionFit, dims, params: CNMFParams, sn, timings) -> CNMFResult:
     st = fitted.state
     if fitted.A.shape[1] == 0:
         raise ParameterError("CNMF found no components: the movie shows no activity above "
                              "noise for these parameters (check gSig, k and min_SNR)")
     good, bad, snr, rval = evaluate_components(
-        Yr, fitted.A, st.C, st.YrA, fitted.b, st.f, params.fr, params.decay_time,
+        data, fitted.A, st.C, st.YrA, fitted.b, st.f, params.fr, params.decay_time,
         params.min_SNR, params.rval_thr, params.gSig)
     return CNMFResult(A=fitted.A, b=fitted.b, C=st.C.astype(np.float32),
                       f=st.f.astype(np.float32), YrA=st.YrA.astype(np.float32),

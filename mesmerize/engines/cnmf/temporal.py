@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse
 
+from mesmerize.engines.cnmf.streaming import PixelSource, as_source, project
 from mesmerize.engines.deconvolution import constrained_foopsi
 
 
@@ -31,21 +32,22 @@ class TemporalState:
     bl: np.ndarray
 
 
-def update_temporal(Yr: np.ndarray, A: scipy.sparse.spmatrix, b: np.ndarray, C: np.ndarray,
+def update_temporal(Yr: np.ndarray | PixelSource, A: scipy.sparse.spmatrix, b: np.ndarray, C: np.ndarray,
                     f: np.ndarray, p: int, decay_time: float, fr: float,
                     n_sweeps: int = 2) -> TemporalState:
     """Block coordinate descent over the rows of ``C`` (and ``f``) for fixed ``A``, ``b``.
 
-    Yr (n_pixels, T); A (n_pixels, K) sparse; b (n_pixels, nb); C (K, T) warm start;
+    Yr (n_pixels, T) or a :class:`~mesmerize.engines.cnmf.streaming.PixelSource` (one streamed
+    pass computes ``A^T Y`` and ``b^T Y``); A (n_pixels, K) sparse; b (n_pixels, nb); C (K, T) warm start;
     f (nb, T) warm start; p AR order; decay_time (s); fr (Hz).
     """
     A = scipy.sparse.csc_matrix(A, dtype=np.float64)
     K, T = C.shape
     nb = f.shape[0]
-    AY = np.asarray(A.T @ Yr, dtype=np.float64)
+    proj = project(as_source(Yr), scipy.sparse.hstack([A, scipy.sparse.csc_matrix(b)]))
+    AY, bY = proj[:K], proj[K:]
     AA = np.asarray((A.T @ A).todense())
     Ab = np.asarray(A.T @ b, dtype=np.float64)
-    bY = np.asarray(b.T @ Yr, dtype=np.float64)
     bb = np.asarray(b.T @ b, dtype=np.float64)
     bA = Ab.T
     C = np.asarray(C, dtype=np.float64).copy()

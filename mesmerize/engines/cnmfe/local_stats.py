@@ -12,7 +12,8 @@ same here). With ``f`` a pixel's filtered trace (see ``filtering``) and ``m`` it
 - PNR: ``max_t (f - m) / sigma``, clipped at 0 (0 where ``sigma`` is 0).
 - local correlation: ``z = (f - m) / sigma`` with values below ``CORR_THRESHOLD`` set to 0 (only
   events well above the noise count), then each pixel's Pearson correlation of ``z`` with each of
-  its 8 neighbours (5 on an edge, 3 in a corner), averaged. A constant ``z`` correlates 0 with everything.
+  its 8 neighbours (5 on an edge, 3 in a corner), averaged. A constant ``z`` correlates 0 with
+  everything.
 
 The correlation is accumulated from sums over frames (``CorrelationSums``), so chunks of frames
 and strips of rows can be processed independently and added.

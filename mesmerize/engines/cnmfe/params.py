@@ -7,15 +7,18 @@ filter's kernel in pixels (odd; ``4 * gSig + 1`` when absent); ``min_corr`` (0..
 exceed; ``min_SNR`` and ``r_values_min`` component-evaluation thresholds (trace SNR, spatial
 consistency); ``decay_time`` indicator decay time in seconds; ``rf`` half-size of a patch in
 pixels (None: whole field of view) and ``stride`` overlap between patches in pixels; ``gnb``
-global background option and ``nb_patch`` the same per patch (CaImAn's meaning: 0 = ring
-model returned as ``W, b0``, -1 = full-rank background, > 0 = rank of a low-rank approximation of
-the ring background); ``k`` largest number of components initialised per patch; ``bord_px``
-pixels at each edge where no seed is taken (motion-correction border); ``ring_size_factor``
-radius of the background ring in units of ``gSiz``; ``Ain`` optional seed footprints
-(``(n_pixels, K)`` Fortran pixel order, or ``(K, H, W)``) replacing the greedy initialisation;
-``frate`` / ``fr`` frame rate in Hz. Extra algorithm settings with CaImAn's defaults: ``p``
-order of the AR model of the calcium dynamics, ``merge_thresh`` temporal correlation above which
-overlapping components are merged, ``ssub_B`` spatial downsampling of the ring-model fit.
+the background stored in the result (0 or -1: the ring model's constant level, with the full
+ring model in ``cnmfe_ring_model.npz``; > 0: a rank-``gnb`` non-negative factorisation of the
+ring background); ``nb_patch`` the rank of each patch's background approximation from which,
+with patches, that rank-``gnb`` background is built (``gnb`` when <= 0; as in CaImAn it has no
+effect unless ``gnb > 0`` and ``rf`` is set; see ``pipeline``); ``k`` largest number of
+components initialised per patch; ``bord_px`` pixels at each edge where no seed is taken
+(motion-correction border); ``ring_size_factor`` radius of the background ring in units of
+``gSiz``; ``Ain`` optional seed footprints (``(n_pixels, K)`` Fortran pixel order, or
+``(K, H, W)``) replacing the greedy initialisation; ``frate`` / ``fr`` frame rate in Hz.
+Extra algorithm settings with CaImAn's defaults: ``p`` order of the AR model of the calcium
+dynamics, ``merge_thresh`` temporal correlation above which overlapping components are merged,
+``ssub_B`` spatial downsampling of the ring-model fit.
 """
 from __future__ import annotations
 

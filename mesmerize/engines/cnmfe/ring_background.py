@@ -24,9 +24,12 @@ import numpy as np
 import scipy.sparse
 
 from mesmerize.core.errors import ParameterError
+from mesmerize.engines.cnmf.movie import MovieReader
 
 RIDGE = 1e-5
 _BATCH_BYTES = 64 * 2 ** 20
+#: default float32 bytes of the residual held by the banded fit and background
+BAND_BYTES = 64 * 2 ** 20
 
 
 def ring_offsets(radius: int) -> np.ndarray:
@@ -90,8 +93,8 @@ def _neuron_frames(A: np.ndarray | scipy.sparse.spmatrix | None, C: np.ndarray |
     return ac.reshape(dims[1], dims[0], -1).transpose(2, 1, 0)
 
 
-def _check_inputs(Y: np.ndarray, A, C) -> None:
-    if Y.ndim != 3:
+def _check_inputs(Y, A, C) -> None:
+    if len(Y.shape) != 3:
         raise ParameterError(f"the movie must be (T, H, W), got shape {Y.shape}")
     T, H, W = Y.shape
     if A is not None:
@@ -155,34 +158,38 @@ class RingModel:
                    ssub=int(arrays["ring_ssub"]), radius=float(arrays["ring_radius"]))
 
 
-def fit_ring_model(Y: np.ndarray, A=None, C=None, radius: float = 25.0, ssub: int = 2,
-                   tsub: int = 1, chunk_frames: int = 500) -> RingModel:
-    """Fit the ring model to ``Y`` ``(T, H, W)`` (array or memmap) minus ``A C``.
+def read_rows(Y, t0: int, t1: int, y0: int, y1: int) -> np.ndarray:
+    """Frames ``t0:t1``, rows ``y0:y1``, all columns of ``Y`` (a ``(T, H, W)`` array or memmap, or
+    a :class:`~mesmerize.engines.cnmf.movie.MovieReader`) as a new float32 array
+    ``(t1 - t0, y1 - y0, W)`` (never a view of ``Y``: callers modify it)."""
+    if isinstance(Y, MovieReader):
+        return Y.block(t0, t1, y0, y1).astype(np.float32)
+    return np.array(Y[t0:t1, y0:y1], dtype=np.float32)
 
-    ``A``: ``(H*W, K)`` footprints (Fortran pixel order, dense or sparse) or None; ``C``:
-    ``(K, T)``; ``radius``: ring radius in pixels (``ring_size_factor * gSiz``); ``ssub``:
-    spatial downsampling of the fit; ``tsub``: the fit uses means of ``tsub`` consecutive frames
-    (the background is slow; the cost falls ``tsub``-fold). Memory: the downsampled residual padded by the ring,
-    ``T / tsub * (H / ssub + 2 r + 2) * (W / ssub + 2 r + 2)`` float32 values (``r`` the downsampled
-    radius), so CNMF-E fits it per patch. Time: about ``n_pixels / ssub^2 * n_ring^2 * T``
-    multiply-adds, ``n_ring ~ 2 pi r``.
-    """
-    _check_inputs(Y, A, C)
-    T, H, W = Y.shape
-    dims = (H, W)
-    ssub, tsub = int(ssub), int(tsub)
-    if ssub < 1 or tsub < 1:
-        raise ParameterError(f"ssub and tsub must be >= 1, got {ssub} and {tsub}")
-    chunk_frames = max(1, chunk_frames // tsub) * tsub
-    r = int(round(radius / ssub))
-    h, w = downsampled_dims(dims, ssub)
-    if r < 1 or r + 1 >= max(h, w):
-        raise ParameterError(f"a ring of radius {radius:.1f} px (downsampled {ssub}x: {r}) does "
-                             f"not fit a {H}x{W} field of view; lower ring_size_factor or gSig, "
-                             "or use a larger patch (rf)")
+
+def neuron_rows(A: scipy.sparse.csr_matrix | None, C: np.ndarray | None, t0: int, t1: int,
+                dims: tuple[int, int], y0: int, y1: int) -> np.ndarray | float:
+    """``A C[:, t0:t1]`` on rows ``y0:y1`` as ``(t1 - t0, y1 - y0, W)`` float32 (0 without
+    components); ``A`` ``(H*W, K)`` csr, Fortran pixel order over ``dims``."""
+    if A is None or C is None or A.shape[1] == 0:
+        return 0.0
+    H, W = dims
+    ids = (np.arange(y0, y1)[:, None] + H * np.arange(W)[None, :]).ravel()
+    ac = np.asarray(A[ids] @ np.asarray(C[:, t0:t1], dtype=np.float32), dtype=np.float32)
+    return ac.reshape(y1 - y0, W, t1 - t0).transpose(2, 0, 1)
+
+
+def _chunk_frames_for(dims: tuple[int, int], n_rows: int, max_bytes: int) -> int:
+    return int(max(1, max_bytes // (4 * max(n_rows, 1) * dims[1])))
+
+
+def _static_level(Y, A, C, dims: tuple[int, int], T: int, chunk_bytes: int) -> np.ndarray:
+    """``mean_t(Y) - A mean_t(C)`` as a ``(H, W)`` float32 image (frames read in chunks)."""
+    H, W = dims
     mean_y = np.zeros(dims)
-    for t0 in range(0, T, chunk_frames):
-        block = np.asarray(Y[t0:t0 + chunk_frames], np.float32)
+    step = _chunk_frames_for(dims, H, chunk_bytes)
+    for t0 in range(0, T, step):
+        block = read_rows(Y, t0, min(t0 + step, T), 0, H)
         if not np.all(np.isfinite(block)):
             raise ParameterError("the movie contains NaN or infinite values; replace them before "
                                  "fitting the background")
@@ -190,46 +197,102 @@ def fit_ring_model(Y: np.ndarray, A=None, C=None, radius: float = 25.0, ssub: in
     mean_y /= T
     if A is not None:
         mean_y -= _neuron_frames(A, C.mean(axis=1, keepdims=True), 0, 1, dims)[0]
-    b0 = mean_y.astype(np.float32)
-    # residual on the downsampled grid, zero-padded by the ring radius, pixels x time
+    return mean_y.astype(np.float32)
+
+
+def fit_ring_model(Y, A=None, C=None, radius: float = 25.0, ssub: int = 2,
+                   tsub: int = 1, chunk_frames: int = 500,
+                   band_bytes: int = BAND_BYTES) -> RingModel:
+    """Fit the ring model to ``Y`` ``(T, H, W)`` minus ``A C``.
+
+    ``Y``: an array, a memmap or a :class:`~mesmerize.engines.cnmf.movie.MovieReader` (read in
+    blocks, never whole); ``A``: ``(H*W, K)`` footprints (Fortran pixel order, dense or sparse)
+    or None; ``C``: ``(K, T)``; ``radius``: ring radius in pixels (``ring_size_factor * gSiz``);
+    ``ssub``: spatial downsampling of the fit; ``tsub``: the fit uses means of ``tsub``
+    consecutive frames (the background is slow; the cost falls ``tsub``-fold); ``chunk_frames``:
+    frames read at a time (rounded to a multiple of ``tsub``).
+
+    Each pixel's weights only need the residual on its ring, so the rows of the downsampled grid
+    are fitted in bands, each from the residual of the band plus ``r + 1`` rows either side
+    (``r`` the downsampled radius), zero outside the image. Memory: about ``band_bytes`` (at
+    least ``3 (r + 1)`` downsampled rows by ``T / tsub`` frames), independent of the field of
+    view's height; the result does not depend on the banding. Time: about ``n_pixels / ssub^2 *
+    n_ring^2 * T / tsub`` multiply-adds, ``n_ring ~ 2 pi r``.
+    """
+    _check_inputs(Y, A, C)
+    T, H, W = (int(n) for n in Y.shape)
+    dims = (H, W)
+    ssub, tsub = int(ssub), int(tsub)
+    if ssub < 1 or tsub < 1:
+        raise ParameterError(f"ssub and tsub must be >= 1, got {ssub} and {tsub}")
+    r = int(round(radius / ssub))
+    h, w = downsampled_dims(dims, ssub)
+    if r < 1 or r + 1 >= max(h, w):
+        raise ParameterError(f"a ring of radius {radius:.1f} px (downsampled {ssub}x: {r}) does "
+                             f"not fit a {H}x{W} field of view; lower ring_size_factor or gSig, "
+                             "or use a larger patch (rf)")
+    A = None if A is None else scipy.sparse.csr_matrix(A, dtype=np.float32)
+    b0 = _static_level(Y, A, C, dims, T, band_bytes)
     pad = r + 1
-    n_fit = (T - 1) // tsub + 1
-    Xt = np.zeros((h + 2 * pad, w + 2 * pad, n_fit), np.float32)
-    for t0 in range(0, T, chunk_frames):
-        t1 = min(t0 + chunk_frames, T)
-        block = np.asarray(Y[t0:t1], np.float32) - _neuron_frames(A, C, t0, t1, dims) - b0
-        block = _time_means(downsample_frames(block, ssub), tsub)
-        s = t0 // tsub
-        Xt[pad:pad + h, pad:pad + w, s:s + len(block)] = block.transpose(1, 2, 0)
-    T = n_fit
-    Xt = Xt.reshape(-1, T)
-    offsets = ring_offsets(r)
     wp = w + 2 * pad
+    n_fit = (T - 1) // tsub + 1
+    row_bytes = 4 * wp * n_fit
+    band_h = int(max(pad, band_bytes // row_bytes - 2 * pad))
+    offsets = ring_offsets(r)
     ring_flat = offsets[:, 0] * wp + offsets[:, 1]
-    yy, xx = np.mgrid[0:h, 0:w]
-    # target pixels in Fortran order over (h, w), as padded flat (row-major) indices
-    ty, tx = yy.T.ravel(), xx.T.ravel()
-    target = (ty + pad) * wp + (tx + pad)
     n_ring = len(offsets)
-    batch = max(1, _BATCH_BYTES // (4 * n_ring * T))
     rows, cols, vals = [], [], []
-    for s in range(0, target.size, batch):
-        tgt = target[s:s + batch]
-        idx = tgt[:, None] + ring_flat[None, :]
-        B = Xt[idx]  # (nb, n_ring, T)
-        M = np.einsum("pit,pjt->pij", B, B, optimize=True).astype(np.float64)
-        rhs = np.einsum("pit,pt->pi", B, Xt[tgt], optimize=True).astype(np.float64)
-        tr = np.trace(M, axis1=1, axis2=2)
-        M[:, np.arange(n_ring), np.arange(n_ring)] += (RIDGE * tr + (tr == 0))[:, None]
-        wts = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
-        ry = ty[s:s + batch, None] + offsets[None, :, 0]
-        rx = tx[s:s + batch, None] + offsets[None, :, 1]
-        inside = (ry >= 0) & (ry < h) & (rx >= 0) & (rx < w)
-        pix = np.arange(s, s + tgt.size)[:, None].repeat(n_ring, axis=1)
-        rows.append(pix[inside])
-        cols.append((ry + rx * h)[inside])
-        vals.append(wts[inside])
+    for ty0 in range(0, h, band_h):
+        ty1 = min(ty0 + band_h, h)
+        Xt = _padded_residual(Y, A, C, b0, ty0 - pad, ty1 + pad, dims, ssub, tsub,
+                              chunk_frames, pad)
+        # targets: downsampled rows ty0:ty1, Fortran order; flat indices into the padded band
+        tx, ty = np.meshgrid(np.arange(w), np.arange(ty0, ty1), indexing="ij")
+        ty, tx = ty.ravel(), tx.ravel()
+        target = (ty - ty0 + pad) * wp + (tx + pad)
+        batch = max(1, _BATCH_BYTES // (4 * n_ring * n_fit))
+        for s in range(0, target.size, batch):
+            tgt = target[s:s + batch]
+            idx = tgt[:, None] + ring_flat[None, :]
+            B = Xt[idx]  # (nb, n_ring, n_fit)
+            M = np.einsum("pit,pjt->pij", B, B, optimize=True).astype(np.float64)
+            rhs = np.einsum("pit,pt->pi", B, Xt[tgt], optimize=True).astype(np.float64)
+            tr = np.trace(M, axis1=1, axis2=2)
+            M[:, np.arange(n_ring), np.arange(n_ring)] += (RIDGE * tr + (tr == 0))[:, None]
+            wts = np.linalg.solve(M, rhs[:, :, None])[:, :, 0]
+            ry = ty[s:s + batch, None] + offsets[None, :, 0]
+            rx = tx[s:s + batch, None] + offsets[None, :, 1]
+            inside = (ry >= 0) & (ry < h) & (rx >= 0) & (rx < w)
+            pix = (ty[s:s + batch] + h * tx[s:s + batch])[:, None].repeat(n_ring, axis=1)
+            rows.append(pix[inside])
+            cols.append((ry + rx * h)[inside])
+            vals.append(wts[inside])
+        del Xt
     n = h * w
     Wmat = scipy.sparse.csr_matrix((np.concatenate(vals).astype(np.float32),
                                     (np.concatenate(rows), np.concatenate(cols))), shape=(n, n))
     return RingModel(W=Wmat, b0=b0.T.ravel(), dims=dims, ssub=ssub, radius=float(radius))
+
+
+def _padded_residual(Y, A, C, b0: np.ndarray, gy0: int, gy1: int, dims: tuple[int, int],
+                     ssub: int, tsub: int, chunk_frames: int, pad: int) -> np.ndarray:
+    """Downsampled residual ``Y - A C - b0`` on downsampled rows ``gy0:gy1`` (zero outside the
+    image) and all columns padded by ``pad`` zeros either side, as ``(rows * (w + 2 pad),
+    n_fit)`` float32 (row-major pixels, time means of ``tsub`` frames)."""
+    H, W = dims
+    T = Y.shape[0]
+    h, w = downsampled_dims(dims, ssub)
+    n_fit = (T - 1) // tsub + 1
+    Xt = np.zeros((gy1 - gy0, w + 2 * pad, n_fit), np.float32)
+    ly0, ly1 = max(gy0, 0), min(gy1, h)
+    y0, y1 = ly0 * ssub, min(ly1 * ssub, H)
+    step = max(1, min(chunk_frames, _chunk_frames_for(dims, y1 - y0, BAND_BYTES)) // tsub) * tsub
+    for t0 in range(0, T, step):
+        t1 = min(t0 + step, T)
+        block = read_rows(Y, t0, t1, y0, y1)
+        block -= neuron_rows(A, C, t0, t1, dims, y0, y1)
+        block -= b0[y0:y1]
+        block = _time_means(downsample_frames(block, ssub), tsub)
+        s = t0 // tsub
+        Xt[ly0 - gy0:ly1 - gy0, pad:pad + w, s:s + len(block)] = block.transpose(1, 2, 0)
+    return Xt.reshape(-1, n_fit)

@@ -18,6 +18,7 @@ CaImAn mean the same here, and document them rather than silently correcting.
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft
 
 from mesmerize.core.errors import ParameterError
 
@@ -30,7 +31,7 @@ def noise_psd(Y: np.ndarray, noise_range: tuple[float, float] = (0.25, 0.5),
 
     Traces longer than ``max_num_samples_fft`` are represented by three segments (start,
     middle, end) of a third of that length each, like CaImAn. Returns shape ``Y.shape[:-1]``,
-    float64, in the units of ``Y``.
+    float64, in the units of ``Y``. float32 input is transformed in float32.
     """
     if noise_method not in NOISE_METHODS:
         raise ParameterError(f"noise_method must be one of {NOISE_METHODS}, got {noise_method!r}")
@@ -53,8 +54,13 @@ def noise_psd(Y: np.ndarray, noise_range: tuple[float, float] = (0.25, 0.5),
         # The Nyquist bin is real-valued (one degree of freedom); leave it out so every kept
         # value is sigma^2 * Exp(1).
         keep[-1] = False
-    spec = np.fft.rfft(np.asarray(Y, dtype=np.float64), axis=-1)[..., keep]
-    half_psd = np.abs(spec) ** 2 / T  # = sigma^2 * Exp(1) for white noise
+    # float32 data is transformed in float32 (4x faster; relative error ~1e-6), else float64
+    data = Y if Y.dtype == np.float32 else np.asarray(Y, dtype=np.float64)
+    # removing the mean changes only the (unused) zero frequency and keeps float32 accurate
+    data = data - data.mean(axis=-1, keepdims=True, dtype=np.float64).astype(data.dtype)
+    spec = scipy.fft.rfft(data, axis=-1)[..., keep]
+    half_psd = (spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2) / T
+    # half_psd = sigma^2 * Exp(1) for white noise
     if noise_method == "mean":
         return np.sqrt(half_psd.mean(axis=-1))
     if noise_method == "median":
