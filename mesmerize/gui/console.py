@@ -243,6 +243,8 @@ class ConsoleWidget(QtWidgets.QWidget):
         return super().eventFilter(obj, event)
 
     def shutdown(self) -> None:
-        """Stop the kernel channels (call when the window closes)."""
+        """Stop the kernel channels and the kernel's IOPub thread (call when the window closes;
+        each open kernel keeps a thread, so windows opened and closed all day add up)."""
         self.kernel_client.stop_channels()
+        self.kernel_manager.shutdown_kernel()
 

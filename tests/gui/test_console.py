@@ -182,3 +182,19 @@ def test_enter_adds_a_line_and_shift_enter_executes(qtbot):
     qtbot.waitUntil(lambda: "c" in console.namespace, timeout=5000)
     assert console.namespace["b"] == 2 and console.namespace["c"] == 3
     console.shutdown()
+
+
+def test_shutdown_stops_the_kernel_thread(qtbot):
+    import threading
+
+    from mesmerize.gui.console import ConsoleWidget
+
+    before = threading.active_count()
+    consoles = [ConsoleWidget({"x": 1}, "viewer") for _ in range(3)]
+    for console in consoles:
+        qtbot.addWidget(console)
+    assert threading.active_count() == before + 3  # one IOPub thread per in-process kernel
+    for console in consoles:
+        console.shutdown()
+        console.shutdown()  # a second close is harmless
+    qtbot.waitUntil(lambda: threading.active_count() == before, timeout=5000)
