@@ -7,41 +7,24 @@ from qtpy import QtWidgets
 
 from mesmerize.analysis.registry import get_operation
 from mesmerize.gui.flowchart.nodes_from_registry import make_operation_node
+from mesmerize.gui.flowchart.plot_nodes import PlotWindowOwner
 from mesmerize.gui.plots.kshape import KShapeWidget
 
 _GeneratedKShape = make_operation_node(get_operation("KShape"))
 
 
-class KShapeNode(_GeneratedKShape):
+class KShapeNode(PlotWindowOwner, _GeneratedKShape):
     """k-Shape clustering; ``plot_widget`` is the KShape plot fed with the node's input."""
 
     def __init__(self, name: str) -> None:
         self.plot_widget = KShapeWidget()
         super().__init__(name)
 
-    @property
-    def view(self) -> KShapeWidget:
-        """The node's window (closed with the Flowchart window)."""
-        return self.plot_widget
-
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
         super().build_controls(layout)
-        self.show_button = QtWidgets.QPushButton("Show plot")
-        self.show_button.setToolTip("Open the KShape plot on this node's input")
-        self.show_button.clicked.connect(self.show_plot)
-        layout.addWidget(self.show_button)
-
-    def show_plot(self) -> KShapeWidget:
-        """Open (or raise) the KShape plot window."""
-        self.plot_widget.show()
-        self.plot_widget.raise_()
-        return self.plot_widget
+        self.add_show_button(layout, "Show plot", "Open the KShape plot on this node's input")
 
     def update(self, signal: bool = True) -> None:
         """Feed the plot (whether or not Apply is on), then process as the generated node."""
         self.plot_widget.set_input(self.inputValues().get(self.operation.inputs[0]))
         super().update(signal)
-
-    def close(self) -> None:
-        self.plot_widget.close()
-        super().close()

@@ -15,7 +15,34 @@ from mesmerize.gui.flowchart.base_node import MesmerizeNode, check_control_state
 from mesmerize.gui.plots.base import PlotWindow
 
 
-class PlotNode(MesmerizeNode):
+class PlotWindowOwner:
+    """Mixin of nodes that own a plot window ``plot_widget``: its Show button, ``view`` (closed
+    with the Flowchart window) and closing it with the node."""
+
+    plot_widget: PlotWindow
+
+    @property
+    def view(self) -> PlotWindow:
+        return self.plot_widget
+
+    def add_show_button(self, layout: QtWidgets.QVBoxLayout, text: str, tooltip: str) -> None:
+        self.show_button = QtWidgets.QPushButton(text)
+        self.show_button.setToolTip(tooltip)
+        self.show_button.clicked.connect(self.show_plot)
+        layout.addWidget(self.show_button)
+
+    def show_plot(self) -> PlotWindow:
+        """Open (or raise) the plot window."""
+        self.plot_widget.show()
+        self.plot_widget.raise_()
+        return self.plot_widget
+
+    def close(self) -> None:
+        self.plot_widget.close()
+        super().close()
+
+
+class PlotNode(PlotWindowOwner, MesmerizeNode):
     """A sink node feeding ``plot_widget`` (an instance of ``widget_class``)."""
 
     has_apply = False
@@ -26,22 +53,8 @@ class PlotNode(MesmerizeNode):
         super().__init__(name, {"In": {"io": "in"}})
         self.plot_widget.setWindowTitle(f"{self.plot_widget.window_title} — {name}")
 
-    @property
-    def view(self) -> PlotWindow:
-        """The node's window (closed with the Flowchart window)."""
-        return self.plot_widget
-
     def build_controls(self, layout: QtWidgets.QVBoxLayout) -> None:
-        self.show_button = QtWidgets.QPushButton("Show")
-        self.show_button.setToolTip("Show the plot window")
-        self.show_button.clicked.connect(self.show_plot)
-        layout.addWidget(self.show_button)
-
-    def show_plot(self) -> PlotWindow:
-        """Open (or raise) the plot window."""
-        self.plot_widget.show()
-        self.plot_widget.raise_()
-        return self.plot_widget
+        self.add_show_button(layout, "Show", "Show the plot window")
 
     def run(self, In: Transmission | None = None, **inputs: Any) -> dict[str, Any]:  # noqa: N803
         self.t = In
@@ -57,10 +70,6 @@ class PlotNode(MesmerizeNode):
     def rename(self, name: str) -> None:
         super().rename(name)
         self.plot_widget.setWindowTitle(f"{self.plot_widget.window_title} — {name}")
-
-    def close(self) -> None:
-        self.plot_widget.close()
-        super().close()
 
 
 def plot_node_class(node_name: str, widget_class: type[PlotWindow], doc: str) -> type[PlotNode]:
