@@ -25,60 +25,19 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import resource  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-import psutil  # noqa: E402
+from process_memory import MemorySampler, anon_bytes, cpu_seconds  # noqa: E402
 
 from mesmerize.demo.synthetic import (SyntheticParams, load_ground_truth,  # noqa: E402
                                       write_synthetic_tiff)
 from mesmerize.engines.cnmf.scoring import match_components  # noqa: E402
 from mesmerize.engines.cnmfe import CNMFEParams, fit  # noqa: E402
-
-
-def _anon_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("RssAnon:"):
-                    return 1024 * int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class MemorySampler(threading.Thread):
-    """Peak summed RSS and RssAnon (bytes) of this process and its children, every 0.1 s."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_rss = 0
-        self.peak_anon = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        me = psutil.Process()
-        while not self._halt.is_set():
-            rss = anon = 0
-            for p in [me] + me.children(recursive=True):
-                try:
-                    rss += p.memory_info().rss
-                except psutil.Error:
-                    continue
-                anon += _anon_bytes(p.pid)
-            self.peak_rss = max(self.peak_rss, rss)
-            self.peak_anon = max(self.peak_anon, anon)
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
 
 
 class StageClock:
@@ -93,14 +52,6 @@ class StageClock:
         now = time.perf_counter()
         self.stages.append((self.msg, now - self.t))
         self.t, self.msg = now, msg
-
-
-def _cpu_seconds() -> float:
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        total += r.ru_utime + r.ru_stime
-    return total
 
 
 def _limit_threads() -> None:
@@ -137,9 +88,9 @@ def main() -> None:
                          rf=args.rf or None, stride=args.stride)
     clock = StageClock()
     sampler = MemorySampler()
-    idle_anon = _anon_bytes(os.getpid())
+    idle_anon = anon_bytes(os.getpid())
     sampler.start()
-    cpu0 = _cpu_seconds()
+    cpu0 = cpu_seconds()
     t = time.perf_counter()
     if args.workers > 0:
         with ProcessPoolExecutor(args.workers, initializer=_limit_threads) as pool:
@@ -147,7 +98,7 @@ def main() -> None:
     else:
         res = fit(movie, params, work / "cnmfe", progress=clock)
     wall = time.perf_counter() - t
-    cpu = _cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0
     sampler.stop()
     truth = load_ground_truth(truth_path)  # after the run: dense footprints are K*H*W*4 bytes
     idx = res.idx_components

@@ -20,69 +20,18 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import resource  # noqa: E402
 import tempfile  # noqa: E402
-import threading  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-import psutil  # noqa: E402
+from process_memory import MemorySampler, anon_bytes, cpu_seconds  # noqa: E402
 
 from mesmerize.demo.synthetic import (SyntheticParams, load_ground_truth,  # noqa: E402
                                       write_synthetic_tiff)
 from mesmerize.engines.cnmfe import CNMFEParams, corr_pnr  # noqa: E402
-
-
-def _anon_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class MemorySampler(threading.Thread):
-    """Peak summed RSS and RssAnon (bytes) of this process and its children."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_rss = 0
-        self.peak_anon = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        me = psutil.Process()
-        while not self._halt.is_set():
-            procs = [me] + me.children(recursive=True)
-            rss = anon = 0
-            for p in procs:
-                try:
-                    rss += p.memory_info().rss
-                except psutil.Error:
-                    continue
-                anon += 1024 * _anon_kib(p.pid)
-            self.peak_rss = max(self.peak_rss, rss)
-            self.peak_anon = max(self.peak_anon, anon)
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its terminated children."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        total += r.ru_utime + r.ru_stime
-    return total
 
 
 def _limit_threads() -> None:
@@ -112,10 +61,10 @@ def main() -> None:
         print(f"wrote {movie} ({movie.stat().st_size / 2**30:.2f} GiB) in "
               f"{time.perf_counter() - t:.1f} s")
     params = CNMFEParams(gSig=args.gsig)
-    idle_anon = 1024 * _anon_kib(os.getpid())
+    idle_anon = anon_bytes(os.getpid())
     sampler = MemorySampler()
     sampler.start()
-    cpu0 = _cpu_seconds()
+    cpu0 = cpu_seconds()
     t = time.perf_counter()
     if args.workers > 0:
         with ProcessPoolExecutor(args.workers, initializer=_limit_threads) as pool:
@@ -123,7 +72,7 @@ def main() -> None:
     else:
         res = corr_pnr(movie, params, work / "corr_pnr")
     wall = time.perf_counter() - t
-    cpu = _cpu_seconds() - cpu0
+    cpu = cpu_seconds() - cpu0
     sampler.stop()
     truth = load_ground_truth(truth_path)  # after the run: its footprints alone are ~K*H*W*4 B
     ctr = np.clip(np.round(truth.centers).astype(int), 0, args.size - 1)
