@@ -9,6 +9,8 @@ are not chosen again (the residual of a fitted neuron would otherwise attract du
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import scipy.sparse
 
@@ -118,35 +120,46 @@ def background_nmf(R: np.ndarray, nb: int, n_iter: int = 30,
                    tol: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """Rank-``nb`` non-negative factorisation ``R ~ b f`` of a residual R (n_pixels, T).
 
-    Negative values of R are clipped to 0. Initialised with a constant and slow cosine
-    traces, refined by HALS for at most ``n_iter`` rounds, stopping when a round lowers
-    ``||R - b f||^2`` by less than ``tol`` of it (the alternating updates refine b and f
-    afterwards). Returns ``b`` (n_pixels, nb), ``f`` (nb, T) float32.
+    Negative values of R are clipped to 0; see ``hals_nmf`` for the start and the stopping
+    rule. Returns ``b`` (n_pixels, nb), ``f`` (nb, T) float32.
     """
     P, T = R.shape
     if nb == 0:
         return np.zeros((P, 0), np.float32), np.zeros((0, T), np.float32)
     R = np.maximum(R, 0).astype(np.float32, copy=False)
-    RR = float(np.vdot(R, R))
-    # Start: a constant trace (the static background) plus slow cosines for further components;
-    # HALS then fits both factors.
-    t = np.arange(T, dtype=np.float32)
-    f = np.stack([1.0 + 0.5 * np.cos(np.pi * j * (t + 0.5) / T) if j else np.ones(T, np.float32)
-                  for j in range(nb)]).astype(np.float32)
-    b = np.zeros((P, nb), np.float32)
+    return hals_nmf(lambda fT: R @ fT, lambda b: b.T @ R, float(np.vdot(R, R)), P, T, nb,
+                    n_iter, tol, np.float32)
+
+
+def hals_nmf(r_times: Callable[[np.ndarray], np.ndarray],
+             rt_times: Callable[[np.ndarray], np.ndarray], rr: float, n_rows: int, n_cols: int,
+             nb: int, n_iter: int, tol: float, dtype: type = np.float32
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Rank-``nb`` non-negative factorisation ``R ~ b f`` of an (n_rows, n_cols) matrix R known
+    through its products: ``r_times(f.T)`` = ``R f^T`` (n_rows, nb), ``rt_times(b)`` = ``b^T R``
+    (nb, n_cols), and ``rr`` = ``||R||^2``, so R itself need not exist.
+
+    Starts from a constant trace (the static background) plus slow cosines, refines by HALS for
+    at most ``n_iter`` rounds and stops when a round lowers ``||R - b f||^2`` by less than
+    ``tol`` of it. Returns ``b`` (n_rows, nb) and ``f`` (nb, n_cols) of ``dtype``.
+    """
+    t = np.arange(n_cols, dtype=dtype)
+    f = np.stack([1.0 + 0.5 * np.cos(np.pi * j * (t + 0.5) / n_cols) if j
+                  else np.ones(n_cols, dtype) for j in range(nb)]).astype(dtype)
+    b = np.zeros((n_rows, nb), dtype)
     last = np.inf
     for _ in range(n_iter):
         ff = f @ f.T
-        Rf = R @ f.T
+        Rf = r_times(f.T)
         for j in range(nb):
             b[:, j] = np.maximum(b[:, j] + (Rf[:, j] - b @ ff[:, j]) / max(ff[j, j], 1e-12), 0)
         # ||R - b f||^2 from the products at hand (b just updated for this f)
-        err = RR - 2.0 * float(np.sum(b * Rf)) + float(np.sum((b.T @ b) * ff))
+        err = rr - 2.0 * float(np.sum(b * Rf)) + float(np.sum((b.T @ b) * ff))
         if last - err < tol * max(err, 1e-30):
             break
         last = err
         bb = b.T @ b
-        bR = b.T @ R
+        bR = rt_times(b)
         for j in range(nb):
             f[j] = np.maximum(f[j] + (bR[j] - bb[j] @ f) / max(bb[j, j], 1e-12), 0)
     return b, f

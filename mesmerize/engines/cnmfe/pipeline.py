@@ -62,7 +62,7 @@ import scipy.sparse
 from mesmerize.core.atomic import atomic_open
 from mesmerize.core.errors import FormatVersionError, ImageLoadError, ParameterError
 from mesmerize.engines.cnmf.evaluation import evaluate_components
-from mesmerize.engines.cnmf.initialization import background_nmf, background_of_source
+from mesmerize.engines.cnmf.initialization import background_nmf, background_of_source, hals_nmf
 from mesmerize.engines.cnmf.merging import merge_components
 from mesmerize.engines.cnmf.movie import MovieReader, check_movie_file, read_window
 from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
@@ -322,30 +322,13 @@ def low_rank_of_product(Bm: scipy.sparse.spmatrix, F: np.ndarray, nb: int,
     """Rank-``nb`` non-negative factorisation ``b f`` of ``R = Bm F`` (``Bm`` (n_pixels, m)
     sparse >= 0, ``F`` (m, T) >= 0) by HALS, from the products ``Bm (F f^T)`` and ``(b^T Bm) F``
     only, never forming ``R`` (n_pixels, T). Starts from a constant and slow cosine traces like
-    ``cnmf.initialization.background_nmf``; stops when a round lowers ``||R - b f||^2`` by less
+    ``cnmf.initialization.hals_nmf``; stops when a round lowers ``||R - b f||^2`` by less
     than ``tol`` of it. Returns ``b`` (n_pixels, nb), ``f`` (nb, T) float32."""
     Bm = scipy.sparse.csr_matrix(Bm, dtype=np.float64)
     F = np.asarray(F, dtype=np.float64)
-    P, T = Bm.shape[0], F.shape[1]
-    t = np.arange(T)
-    f = np.stack([1.0 + 0.5 * np.cos(np.pi * j * (t + 0.5) / T) if j else np.ones(T)
-                  for j in range(nb)])
-    b = np.zeros((P, nb))
-    RR = float(np.sum(np.asarray((Bm.T @ Bm).todense()) * (F @ F.T)))
-    last = np.inf
-    for _ in range(n_iter):
-        ff = f @ f.T
-        Rf = Bm @ (F @ f.T)
-        for j in range(nb):
-            b[:, j] = np.maximum(b[:, j] + (Rf[:, j] - b @ ff[:, j]) / max(ff[j, j], 1e-12), 0)
-        err = RR - 2.0 * float(np.sum(b * Rf)) + float(np.sum((b.T @ b) * ff))
-        if last - err < tol * max(err, 1e-30):
-            break
-        last = err
-        bb = b.T @ b
-        bR = np.asarray(Bm.T @ b).T @ F
-        for j in range(nb):
-            f[j] = np.maximum(f[j] + (bR[j] - bb[j] @ f) / max(bb[j, j], 1e-12), 0)
+    rr = float(np.sum(np.asarray((Bm.T @ Bm).todense()) * (F @ F.T)))
+    b, f = hals_nmf(lambda fT: Bm @ (F @ fT), lambda b: np.asarray(Bm.T @ b).T @ F, rr,
+                    Bm.shape[0], F.shape[1], nb, n_iter, tol, np.float64)
     return b.astype(np.float32), f.astype(np.float32)
 
 
