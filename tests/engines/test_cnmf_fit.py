@@ -31,12 +31,8 @@ def one_blas_thread():
 
 
 @pytest.fixture(scope="module")
-def movie(tmp_path_factory):
-    sm = generate(SyntheticParams(shape=(1000, 128, 128), n_neurons=30, neuron_radius=4,
-                                  mode="2p", seed=1))
-    path = tmp_path_factory.mktemp("cnmf") / "movie.tif"
-    tifffile.imwrite(path, sm.movie)
-    return sm, path
+def movie(cnmf_2p_movie):
+    return cnmf_2p_movie
 
 
 def _smooth(x):

@@ -10,10 +10,8 @@ slow fluctuations are not modelled and leak into the neurons' traces and footpri
 """
 import numpy as np
 import pytest
-import tifffile
 from threadpoolctl import threadpool_limits
 
-from mesmerize.demo.synthetic import SyntheticParams, generate
 from mesmerize.engines.cnmf import fit
 from mesmerize.engines.cnmf.scoring import match_components
 
@@ -29,12 +27,8 @@ def one_blas_thread():
 
 
 @pytest.fixture(scope="module")
-def movie(tmp_path_factory):
-    sm = generate(SyntheticParams(shape=(1000, 128, 128), n_neurons=30, neuron_radius=4,
-                                  mode="2p", seed=1))
-    path = tmp_path_factory.mktemp("cnmf_variants") / "movie.tif"
-    tifffile.imwrite(path, sm.movie)
-    return sm, path
+def movie(cnmf_2p_movie):
+    return cnmf_2p_movie
 
 
 def _score(res, sm):
