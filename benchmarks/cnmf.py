@@ -12,22 +12,25 @@ set the AR order and the number of background components. The movie is streamed 
 (never held in memory by the generator). Each run uses patches (``--rf``, ``--stride``)
 through a ``ProcessPoolExecutor`` with the given number of workers (1 = a pool of one process).
 Accuracy: detection F1 (centroid distance < gSig, footprint correlation > 0.7) and the median
-correlation of matched traces with the true calcium. Peak RSS is reported for this process and,
-separately, the largest of the worker processes.
+correlation of matched traces with the true calcium. Memory is sampled every 0.1 s during each fit
+over this process and its workers (``process_memory.MemorySampler``): peak summed RSS (which
+counts the movie's pages read through the file cache mapping) and peak summed RssAnon (the
+processes' own allocations), with this process's RssAnon before the fit for reference.
 """
 from __future__ import annotations
 
 import argparse
 import cProfile
 import multiprocessing
+import os
 import pstats
-import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from process_memory import MemorySampler, anon_bytes, cpu_seconds
 
 from mesmerize.demo.synthetic import SyntheticParams, load_ground_truth, write_synthetic_tiff
 from mesmerize.engines.cnmf import fit
@@ -82,25 +85,28 @@ def main() -> None:
         # spawned (not forked) workers: a forked worker would inherit, and be charged in its
         # RSS for, the movie the main process holds
         spawn = multiprocessing.get_context("spawn")
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         for n in args.workers:
+            sampler = MemorySampler()
+            idle_anon = anon_bytes(os.getpid())
+            sampler.start()
+            cpu0 = cpu_seconds()
             t0 = time.perf_counter()
             with ProcessPoolExecutor(max_workers=n, mp_context=spawn) as ex:
                 res = fit(path, params, Path(tmp) / f"out{n}", executor=ex,
                           fr=truth.params.fps)
             wall = time.perf_counter() - t0
-            # high-water marks of the fit, taken before the scoring allocates its own arrays
-            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            cpu = cpu_seconds() - cpu0
+            sampler.stop()
             good = res.idx_components
             H, W = res.dims
             found = res.A[:, good].toarray().T.reshape(-1, W, H).transpose(0, 2, 1)
             score = match_components(truth.footprints, found, 4.0, 0.7,
                                      truth.calcium, res.C[good])
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items())
-            print(f"workers={n}: wall {wall:.1f} s ({stages}); peak RSS main {own:.0f} MiB "
-                  f"({before:.0f} MiB before the first fit: interpreter and ground truth), "
-                  f"largest worker {kids:.0f} MiB")
+            print(f"workers={n}: wall {wall:.1f} s, CPU {cpu:.1f} s ({stages}); peak RSS "
+                  f"(main + workers) {sampler.peak_rss / 2**20:.0f} MiB, peak RssAnon "
+                  f"{sampler.peak_anon / 2**20:.0f} MiB (main before the fit "
+                  f"{idle_anon / 2**20:.0f} MiB)")
             print(f"  components {res.n_components}, accepted {good.size}; F1 {score.f1:.3f} "
                   f"(precision {score.precision:.3f}, recall {score.recall:.3f}); median trace "
                   f"corr {np.nanmedian(score.trace_corr):.3f}")
