@@ -5,6 +5,9 @@ Reference: the same convex problem written on the spikes, ``min 1/2||K s - y'||^
 Tolerances: AR(1) is exact (max |c - c_ref| < 1e-8); AR(2) OASIS is greedy (Friedrich et al.
 2017), so we require corr(c, c_ref) > 0.999 and an objective within 10 % of the optimum; with
 ``exact=True`` AR(2) matches the reference to 1e-8 (max |c - c_ref|) and its objective to 1e-10.
+The noise-constrained AR(2) search (``constrained_foopsi``, exact by default) must return the
+reference optimum at the penalty it chose (1e-7), meet the noise budget to 1e-3 relative, and
+spend no more spikes (sum s, the constrained problem's objective) than the greedy search.
 """
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from scipy.optimize import lsq_linear
 from mesmerize.core.errors import ParameterError
 from mesmerize.engines.deconvolution import (
     constrained_foopsi, estimate_ar_coefficients, noise_psd, oasis, spikes_from_calcium)
+from mesmerize.engines.deconvolution.exact import refine_spikes
 
 
 def _G(g, T):
@@ -80,6 +84,37 @@ def test_ar2_exact_matches_bruteforce(g, lam):
         assert _objective(c, y, g, lam) <= opt + 1e-10 * abs(opt)
         assert s.min() >= 0
         np.testing.assert_allclose(spikes_from_calcium(c, g), s, atol=1e-9)
+
+
+@pytest.mark.parametrize("g", [[1.7, -0.712], [1.2, -0.3]])
+def test_exact_ar2_from_any_start_and_long_traces(g):
+    """The active set reaches the optimum from no spikes at all, and on a 3,000-frame trace
+    from the greedy start (objective never above greedy's)."""
+    rng = np.random.default_rng(9)
+    _, _, y = _simulate(rng, g, 200)
+    c, _ = refine_spikes(y, np.array(g), 0.5, np.zeros(200))
+    assert np.max(np.abs(c - _reference(y, g, 0.5))) < 1e-8
+    _, _, y = _simulate(rng, g, 3000)
+    c_greedy, _ = oasis(y, np.array(g), 1.0)
+    c_exact, s_exact = oasis(y, np.array(g), 1.0, exact=True)
+    grad = np.linalg.solve(_G(g, y.size).T, c_exact - y) + 1.0  # K^T (c - y) + lam
+    assert grad.min() > -1e-7 and np.max(np.abs(grad[s_exact > 0])) < 1e-7
+    assert _objective(c_exact, y, g, 1.0) <= _objective(c_greedy, y, g, 1.0)
+
+
+@pytest.mark.parametrize("g", [[1.7, -0.712], [1.5, -0.56]])
+def test_constrained_foopsi_ar2_is_exact(g):
+    rng = np.random.default_rng(10)
+    _, _, y = _simulate(rng, g, 400, rate=0.03, sigma=0.3)
+    y = y + 1.0
+    greedy = constrained_foopsi(y, p=2, g=np.array(g), exact=False)
+    res = constrained_foopsi(y, p=2, g=np.array(g))
+    assert res.b == greedy.b and res.sn == greedy.sn
+    budget = res.sn ** 2 * y.size
+    resid = np.sum((y - res.b - res.c) ** 2)
+    assert (1 - 1e-3) * budget <= resid <= budget * (1 + 1e-9)
+    assert np.max(np.abs(res.c - _reference(y - res.b, g, res.lam))) < 1e-7
+    assert res.s.sum() <= greedy.s.sum() + 1e-9
 
 
 def test_exact_needs_convex_problem():

@@ -5,7 +5,9 @@ from its "raw" trace ``y_k = C_k + (A^T Y - A^T A C - A^T b f)_k / (A^T A)_kk`` 
 projected on the footprint after removing every other component and the background), which is
 deconvolved with OASIS under the noise constraint (``constrained_foopsi``); AR coefficients are
 estimated per component from the autocovariance, with ``decay_time`` as the fallback prior.
-The background traces ``f >= 0`` are updated by HALS after each sweep.
+The background traces ``f >= 0`` are updated by HALS after each sweep. For AR(2) the
+intermediate sweeps keep greedy OASIS's approximate solution and the last sweep solves each
+trace's problem exactly (``constrained_foopsi(exact=True)``).
 """
 from __future__ import annotations
 
@@ -57,13 +59,14 @@ def update_temporal(Yr: np.ndarray | PixelSource, A: scipy.sparse.spmatrix, b: n
     g = np.zeros((K, p))
     sn = np.zeros(K)
     bl = np.zeros(K)
-    for _ in range(n_sweeps):
+    for sweep in range(n_sweeps):
+        last = sweep == n_sweeps - 1
         for k in range(K):
             if AA[k, k] <= 0:
                 C[k] = 0
                 continue
             y = C[k] + (AY[k] - AA[k] @ C - Ab[k] @ f) / AA[k, k]
-            res = constrained_foopsi(y, p=p, decay_time=decay_time, fr=fr)
+            res = constrained_foopsi(y, p=p, decay_time=decay_time, fr=fr, exact=last)
             C[k], S[k], g[k], sn[k], bl[k] = res.c, res.s, res.g, res.sn, res.b
             YrA[k] = y - res.c
         for j in range(nb):
