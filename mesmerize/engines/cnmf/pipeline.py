@@ -91,12 +91,15 @@ def _drop_empty(A, C):
 
 def fit_region(Yr: np.ndarray | PixelSource, dims: tuple[int, int], params: CNMFParams,
                A0: scipy.sparse.spmatrix | None = None, C0: np.ndarray | None = None,
-               n_iter: int | None = None, band_bytes: int = 64 * 2**20) -> RegionFit:
+               n_iter: int | None = None, band_bytes: int = 64 * 2**20,
+               exact: bool = True, executor: Executor | None = None) -> RegionFit:
     """Initialise (greedy, or from ``A0``/``C0``) and run the alternating updates.
 
     Yr (n_pixels, T) float32, Fortran pixel order over ``dims``, or a pixel source read in
     bands (then ``A0`` is required: the greedy initialisation needs the data in memory);
-    ``band_bytes`` bounds the coarse residual of the background initialisation.
+    ``band_bytes`` bounds the coarse residual of the background initialisation; ``exact``:
+    the last round's temporal updates solve AR(2) exactly (False for intermediate fits);
+    ``executor`` deconvolves the traces of the temporal updates in parallel.
     """
     source = as_source(Yr)
     T = source.n_frames
@@ -120,17 +123,20 @@ def fit_region(Yr: np.ndarray | PixelSource, dims: tuple[int, int], params: CNMF
     state = TemporalState(C, np.zeros_like(C), np.zeros_like(C), f.astype(np.float64),
                           np.zeros((C.shape[0], params.p)), np.zeros(C.shape[0]),
                           np.zeros(C.shape[0]))
-    for it in range(n_iter or params.n_iter):
+    rounds = n_iter or params.n_iter
+    for it in range(rounds):
         A, b = update_spatial(source, state.C, state.f, A, b, dims, radius)
         A, C = _drop_empty(A, state.C)
         if A.shape[1] == 0:
             break
-        state = update_temporal(source, A, b, C, state.f, params.p, params.decay_time, params.fr)
+        final = exact and it == rounds - 1
+        state = update_temporal(source, A, b, C, state.f, params.p, params.decay_time, params.fr,
+                                exact=final, executor=executor)
         if it == 0:
             A, C_m, n_merged = merge_components(A, state.C, params.merge_thresh)
             if n_merged:
                 state = update_temporal(source, A, b, C_m, state.f, params.p, params.decay_time,
-                                        params.fr)
+                                        params.fr, exact=final, executor=executor)
     if A.shape[1] != state.C.shape[0]:  # every footprint vanished before the temporal update
         return RegionFit(scipy.sparse.csc_matrix(A), b, TemporalState(
             *(np.zeros((0, T)),) * 3, state.f, np.zeros((0, params.p)), np.zeros(0), np.zeros(0)))
@@ -152,7 +158,7 @@ def fit_patch(movie_path: str, window: tuple[int, int, int, int],
         return (scipy.sparse.csc_matrix((Yr.shape[0], 0), dtype=np.float32),
                 np.zeros((0, Yr.shape[1])))
     remove_static_background(Yr, params)
-    fitted = fit_region(Yr, (y1 - y0, x1 - x0), params)
+    fitted = fit_region(Yr, (y1 - y0, x1 - x0), params, exact=False)
     return fitted.A, fitted.state.C
 
 
@@ -183,8 +189,9 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
 
     params : a :class:`CNMFParams` or the guide's dict. The frame rate is ``fr`` (Hz) when
     given, else ``params["fr"]``, else ``fps`` of the meta data JSON beside the movie.
-    progress : ``progress(fraction, message)`` callback. executor : runs the patches (serial
-    in this process when None). Returns the :class:`CNMFResult` (also written to output_dir).
+    progress : ``progress(fraction, message)`` callback. executor : runs the patches and the
+    deconvolutions of the whole-FOV temporal updates (serial in this process when None).
+    Returns the :class:`CNMFResult` (also written to output_dir).
     """
     report = progress or (lambda frac, msg: None)
     if not isinstance(params, CNMFParams):
@@ -207,11 +214,11 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
         t_n = time.perf_counter()
         sn = pixel_noise_of(data, params.noise_method)
         timings["noise"] = time.perf_counter() - t_n
-        fitted = fit_region(data, dims, params, A0=A0)
+        fitted = fit_region(data, dims, params, A0=A0, executor=executor)
     elif params.rf is None:
         report(0.1, "initialising and fitting the field of view")
         data, sn = _load_pixels(reader, params, timings)
-        fitted = fit_region(data, dims, params)
+        fitted = fit_region(data, dims, params, executor=executor)
     else:
         windows = patch_windows(dims, params.rf, params.stride_cnmf)
         report(0.1, f"fitting {len(windows)} patches")
@@ -237,7 +244,8 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
         sn = pixel_noise_of(data, params.noise_method)
         timings["noise"] = time.perf_counter() - t_n
         t_r = time.perf_counter()
-        fitted = fit_region(data, dims, params, A0=A_m, C0=C_m, band_bytes=band_bytes)
+        fitted = fit_region(data, dims, params, A0=A_m, C0=C_m, band_bytes=band_bytes,
+                            executor=executor)
         timings["refine"] = time.perf_counter() - t_r
     timings["fit"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -248,7 +256,8 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
         t3 = time.perf_counter()
         report(0.85, "refitting the accepted components")
         idx = result.idx_components
-        fitted = fit_region(data, dims, params, A0=result.A[:, idx], C0=result.C[idx])
+        fitted = fit_region(data, dims, params, A0=result.A[:, idx], C0=result.C[idx],
+                            executor=executor)
         result = _evaluate(data, fitted, dims, params, sn, timings)
         timings["refit"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0

@@ -184,6 +184,7 @@ def initialise(movie_path: str | Path, reader: MovieReader, params: CNMFEParams,
 
 def fit_components(Y, dims: tuple[int, int], params: CNMFEParams,
                    A: scipy.sparse.csc_matrix, C: np.ndarray, report: Progress,
+                   exact: bool = True, executor: Executor | None = None,
                    ) -> tuple[scipy.sparse.csc_matrix, TemporalState, RingModel, PixelSource]:
     """Alternate ring background, spatial and temporal updates and merging (``N_ROUNDS``).
 
@@ -191,6 +192,8 @@ def fit_components(Y, dims: tuple[int, int], params: CNMFEParams,
     (streamed, see the module docstring). Returns footprints, the temporal state, the last ring
     model and the background-subtracted data ``Y - B`` (a pixel source) that the components were
     fitted on. When every component vanishes the footprints and traces are empty (K = 0).
+    ``exact``: the last round's temporal updates solve AR(2) exactly (False for patches);
+    ``executor`` deconvolves the traces of the temporal updates in parallel.
     """
     T = int(Y.shape[0])
     n_pixels = dims[0] * dims[1]
@@ -207,11 +210,13 @@ def fit_components(Y, dims: tuple[int, int], params: CNMFEParams,
         A, C = _drop(zero_border(A, dims, params.bord_px), C)
         if A.shape[1] == 0:
             return A, _empty_state(T, params.p), ring, Yres
-        state = update_temporal(Yres, A, no_b, C, no_f, params.p, params.decay_time, params.fr)
+        final = exact and rnd == N_ROUNDS - 1
+        state = update_temporal(Yres, A, no_b, C, no_f, params.p, params.decay_time, params.fr,
+                                exact=final, executor=executor)
         A, C_m, n_merged = merge_components(A, state.C, params.merge_thresh)
         if n_merged:
             state = update_temporal(Yres, A, no_b, C_m, no_f, params.p, params.decay_time,
-                                    params.fr)
+                                    params.fr, exact=final, executor=executor)
         keep = state.C.max(axis=1) > 0
         A, state = scipy.sparse.csc_matrix(A[:, keep]), _select(state, keep)
         C = state.C
@@ -263,7 +268,7 @@ def fit_patch(movie_path: str, window: tuple[int, int, int, int],
     else:
         A, state, ring, Yres = fit_components(Y, dims, params, init.A,
                                               np.asarray(init.C, np.float64),
-                                              lambda frac, msg: None)
+                                              lambda frac, msg: None, exact=False)
         C = state.C
     if not nb:
         return PatchFit(A, C, *no_bg)
@@ -376,7 +381,8 @@ def fit(movie_path: str | Path, params: CNMFEParams | Mapping[str, Any], output_
     params : a :class:`CNMFEParams` or the guide's CNMFE dict. The frame rate is ``fr`` (Hz) when
     given, else ``params["fr"]`` / ``params["frate"]``, else ``fps`` of the meta data JSON beside
     the movie. progress : ``progress(fraction, message)`` callback. executor : runs the patches
-    (serially in this process when None; unused without ``rf``). The result (and
+    and the deconvolutions of the final fit's temporal updates (serially in this process when
+    None). The result (and
     the ring background model, see :func:`load_ring_model`) is written to ``output_dir``.
     """
     report = progress or (lambda frac, msg: None)
@@ -409,7 +415,8 @@ def fit(movie_path: str | Path, params: CNMFEParams | Mapping[str, Any], output_
                                                   report)
     timings["initialisation"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    A, state, ring, Yres = fit_components(reader, dims, params, A, C, report)
+    A, state, ring, Yres = fit_components(reader, dims, params, A, C, report,
+                                          executor=executor)
     timings["fit"] = time.perf_counter() - t2
     if A.shape[1] == 0:
         raise ParameterError("every CNMF-E component vanished during the fit: the seeds were not "
