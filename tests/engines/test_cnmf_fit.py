@@ -76,6 +76,8 @@ def test_fit_ar2_with_patches_in_executor_and_refit(movie, tmp_path):
         res = fit(path, params, tmp_path, executor=ex, fr=sm.params.fps)
     _check_accuracy(res, sm)
     assert "refit" in res.timings and "patches" in res.timings
+    # the pixel-major copy of the movie used by the refinement is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnmf_result.json", "cnmf_result.npz"]
 
 
 def test_seeded_with_true_footprints(movie, tmp_path):

@@ -2,8 +2,14 @@
 
 The banded source (several bands of rows read from the file) must give the products of the
 in-memory array: products to float32 round-off (rtol 1e-5 of the largest value), the updates
-built on them to 1e-4. The per-pixel spatial HALS is checked against scipy's NNLS.
+built on them to 1e-4. The per-pixel spatial HALS is checked against scipy's NNLS. The
+pixel-major copy of the movie must give the file's bands bit for bit, on every pass, and be
+deleted on close; without room on the disk, or when writing it fails, the bands still come
+(from the file) and equal.
 """
+import errno
+import os
+
 import numpy as np
 import pytest
 import scipy.ndimage as ndi
@@ -17,6 +23,7 @@ from mesmerize.engines.cnmf.initialization import _blur, background_of_source
 from mesmerize.engines.cnmf.movie import MovieReader, check_movie_file, read_window
 from mesmerize.engines.cnmf.noise import pixel_noise
 from mesmerize.engines.cnmf.spatial import search_supports, update_spatial
+from mesmerize.engines.cnmf import streaming
 from mesmerize.engines.cnmf.streaming import (
     BandedMovie, InMemoryPixels, pixel_medians, pixel_noise_of, project, support_products)
 from mesmerize.engines.cnmf.temporal import update_temporal
@@ -150,3 +157,58 @@ def test_blur_equals_ndimage_gaussian():
     cube = np.random.default_rng(2).standard_normal((30, 17, 9)).astype(np.float32)
     ref = ndi.gaussian_filter(cube, sigma=(3, 2, 0), truncate=2.0, mode="constant")
     np.testing.assert_allclose(_blur(cube, (3, 2)), ref, atol=1e-5)
+
+
+def _passes(src, n=2):
+    return [[(ids.copy(), Y.copy()) for ids, Y in src.bands()] for _ in range(n)]
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.float32])
+def test_pixel_major_copy_gives_the_files_bands(tmp_path, dtype, monkeypatch):
+    data = (np.random.default_rng(5).random((T, 24, 20)) * 900).astype(dtype)
+    tifffile.imwrite(tmp_path / "m.tif", data)
+    expected = _passes(_banded(tmp_path / "m.tif"), 1)[0]
+    assert len(expected) == 6
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    reads = []
+    src = _banded(tmp_path / "m.tif", cache_dir=cache, remove_median=True)
+    assert src.cache_path.parent == cache and src.cache_bytes == data.nbytes
+    monkeypatch.setattr(src.reader, "block", lambda *a, _b=src.reader.block: reads.append(a)
+                        or _b(*a))
+    first, second = _passes(src)
+    n_reads = len(reads)
+    assert n_reads > 0 and src.cache_path.stat().st_size == data.nbytes
+    for (ids, Y), (ids1, Y1), (ids2, Y2) in zip(expected, first, second):
+        med = np.median(Y, axis=1, keepdims=True)
+        np.testing.assert_array_equal(ids1, ids)
+        np.testing.assert_array_equal(Y1, Y - med)
+        np.testing.assert_array_equal(Y2, Y - med)
+    assert len(reads) == n_reads  # the second pass never touched the movie file
+    path = src.cache_path
+    src.close()
+    assert not path.exists() and list(cache.iterdir()) == []
+    np.testing.assert_array_equal(_passes(src, 1)[0][2][1], first[2][1])  # still readable
+
+
+def test_no_copy_without_disk_room_or_when_writing_fails(tmp_path, monkeypatch):
+    data = (np.random.default_rng(6).random((T, 24, 20)) * 900).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "m.tif", data)
+    expected = _passes(_banded(tmp_path / "m.tif"), 1)[0]
+    real_usage = streaming.shutil.disk_usage
+    monkeypatch.setattr(streaming.shutil, "disk_usage",
+                        lambda p: real_usage(p)._replace(free=data.nbytes))
+    src = _banded(tmp_path / "m.tif", cache_dir=tmp_path)
+    assert src.cache_path is None and src.cache_bytes == 0
+    monkeypatch.setattr(streaming.shutil, "disk_usage", real_usage)
+
+    def full_disk(fd, view, offset):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    src = _banded(tmp_path / "m.tif", cache_dir=tmp_path)
+    monkeypatch.setattr(streaming.os, "pwrite", full_disk)
+    for got in _passes(src):
+        for (ids, Y), (ids_e, Y_e) in zip(got, expected):
+            np.testing.assert_array_equal(Y, Y_e)
+    assert src.cache_path is None
+    assert [p.name for p in tmp_path.iterdir()] == ["m.tif"]

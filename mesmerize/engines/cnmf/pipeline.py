@@ -32,7 +32,7 @@ from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
 from mesmerize.engines.cnmf.result import CNMFResult
 from mesmerize.engines.cnmf.spatial import update_spatial
 from mesmerize.engines.cnmf.streaming import (
-    BandedMovie, PixelSource, as_source, pixel_medians, pixel_noise_of, project)
+    BAND_BYTES, BandedMovie, PixelSource, as_source, pixel_medians, pixel_noise_of, project)
 from mesmerize.engines.cnmf.temporal import TemporalState, update_temporal
 
 Progress = Callable[[float, str], None]
@@ -207,64 +207,83 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
     report(0.0, "checking the movie")
     check_movie_file(reader)
     t1 = time.perf_counter()
-    if params.Ain is not None:
-        report(0.1, "fitting seeded components")
-        A0 = seed_footprints(params.Ain, dims)
-        data = BandedMovie(movie_path, remove_median=params.gnb == 0)
-        t_n = time.perf_counter()
-        sn = pixel_noise_of(data, params.noise_method)
-        timings["noise"] = time.perf_counter() - t_n
-        fitted = fit_region(data, dims, params, A0=A0, executor=executor)
-    elif params.rf is None:
-        report(0.1, "initialising and fitting the field of view")
-        data, sn = _load_pixels(reader, params, timings)
-        fitted = fit_region(data, dims, params, executor=executor)
-    else:
-        windows = patch_windows(dims, params.rf, params.stride_cnmf)
-        report(0.1, f"fitting {len(windows)} patches")
-        if executor is None:
-            outs = [fit_patch(movie_path, w, params) for w in windows]
+    data = None
+    try:
+        if params.Ain is not None:
+            report(0.1, "fitting seeded components")
+            A0 = seed_footprints(params.Ain, dims)
+            data = _banded(movie_path, params, output_dir, BAND_BYTES, report)
+            t_n = time.perf_counter()
+            sn = pixel_noise_of(data, params.noise_method)
+            timings["noise"] = time.perf_counter() - t_n
+            fitted = fit_region(data, dims, params, A0=A0, executor=executor)
+        elif params.rf is None:
+            report(0.1, "initialising and fitting the field of view")
+            data, sn = _load_pixels(reader, params, timings)
+            fitted = fit_region(data, dims, params, executor=executor)
         else:
-            futures = [executor.submit(fit_patch, movie_path, w, params) for w in windows]
-            outs = [fut.result() for fut in futures]
-        timings["patches"] = time.perf_counter() - t1
-        A_all = scipy.sparse.hstack([embed_footprints(A_p, w, dims)
-                                     for (A_p, _), w in zip(outs, windows)]).tocsc()
-        C_all = np.vstack([C_p for _, C_p in outs])
-        if A_all.shape[1] == 0:
-            raise ParameterError("no components were found in any patch; check gSig and k")
-        report(0.6, "merging patches and refining on the field of view")
-        t_m = time.perf_counter()
-        A_m, C_m, _ = merge_components(A_all, C_all, params.merge_thresh)
-        timings["merge"] = time.perf_counter() - t_m
-        y0, y1, x0, x1 = windows[0]
-        band_bytes = 4 * (y1 - y0) * (x1 - x0) * reader.shape[0]  # one patch's data
-        data = BandedMovie(movie_path, remove_median=params.gnb == 0, band_bytes=band_bytes)
-        t_n = time.perf_counter()
-        sn = pixel_noise_of(data, params.noise_method)
-        timings["noise"] = time.perf_counter() - t_n
-        t_r = time.perf_counter()
-        fitted = fit_region(data, dims, params, A0=A_m, C0=C_m, band_bytes=band_bytes,
-                            executor=executor)
-        timings["refine"] = time.perf_counter() - t_r
-    timings["fit"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    report(0.8, "evaluating components")
-    result = _evaluate(data, fitted, dims, params, sn, timings)
-    timings["evaluation"] = time.perf_counter() - t2
-    if params.refit and result.idx_components.size:
-        t3 = time.perf_counter()
-        report(0.85, "refitting the accepted components")
-        idx = result.idx_components
-        fitted = fit_region(data, dims, params, A0=result.A[:, idx], C0=result.C[idx],
-                            executor=executor)
+            windows = patch_windows(dims, params.rf, params.stride_cnmf)
+            report(0.1, f"fitting {len(windows)} patches")
+            if executor is None:
+                outs = [fit_patch(movie_path, w, params) for w in windows]
+            else:
+                futures = [executor.submit(fit_patch, movie_path, w, params) for w in windows]
+                outs = [fut.result() for fut in futures]
+            timings["patches"] = time.perf_counter() - t1
+            A_all = scipy.sparse.hstack([embed_footprints(A_p, w, dims)
+                                         for (A_p, _), w in zip(outs, windows)]).tocsc()
+            C_all = np.vstack([C_p for _, C_p in outs])
+            if A_all.shape[1] == 0:
+                raise ParameterError("no components were found in any patch; check gSig and k")
+            report(0.6, "merging patches and refining on the field of view")
+            t_m = time.perf_counter()
+            A_m, C_m, _ = merge_components(A_all, C_all, params.merge_thresh)
+            timings["merge"] = time.perf_counter() - t_m
+            y0, y1, x0, x1 = windows[0]
+            band_bytes = 4 * (y1 - y0) * (x1 - x0) * reader.shape[0]  # one patch's data
+            data = _banded(movie_path, params, output_dir, band_bytes, report)
+            t_n = time.perf_counter()
+            sn = pixel_noise_of(data, params.noise_method)
+            timings["noise"] = time.perf_counter() - t_n
+            t_r = time.perf_counter()
+            fitted = fit_region(data, dims, params, A0=A_m, C0=C_m, band_bytes=band_bytes,
+                                executor=executor)
+            timings["refine"] = time.perf_counter() - t_r
+        timings["fit"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        report(0.8, "evaluating components")
         result = _evaluate(data, fitted, dims, params, sn, timings)
-        timings["refit"] = time.perf_counter() - t3
+        timings["evaluation"] = time.perf_counter() - t2
+        if params.refit and result.idx_components.size:
+            t3 = time.perf_counter()
+            report(0.85, "refitting the accepted components")
+            idx = result.idx_components
+            fitted = fit_region(data, dims, params, A0=result.A[:, idx], C0=result.C[idx],
+                                executor=executor)
+            result = _evaluate(data, fitted, dims, params, sn, timings)
+            timings["refit"] = time.perf_counter() - t3
+    finally:
+        if isinstance(data, BandedMovie):
+            data.close()
     timings["total"] = time.perf_counter() - t0
     result.timings = timings
     result.save(output_dir)
     report(1.0, "done")
     return result
+
+
+def _banded(movie_path: str, params: CNMFParams, output_dir: str | Path, band_bytes: int,
+            report: Progress) -> BandedMovie:
+    """The movie in bands for the whole-FOV steps, with its pixel-major copy in ``output_dir``
+    (deleted when the fit ends) when the disk has room for it."""
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    data = BandedMovie(movie_path, remove_median=params.gnb == 0, band_bytes=band_bytes,
+                       cache_dir=output_dir)
+    if data.cache_path is None:
+        report(0.6, "too little free disk for a pixel-major copy of the movie "
+                    f"({data.n_pixels * data.n_frames * data.reader.dtype.itemsize / 2**30:.1f} "
+                    "GiB): reading it from the movie file on every pass (slower)")
+    return data
 
 
 def _load_pixels(reader: MovieReader, params: CNMFParams,
