@@ -104,6 +104,15 @@ def test_merge_joins_split_neuron_only():
     expected = left + right * 0.5  # sum of the members' contributions a_i c_i, up to scale
     assert np.corrcoef(merged, expected)[0, 1] > 0.99
     assert np.corrcoef(C_m[1], c)[0, 1] > 0.99
+    # the merged pair is the rank-1 factorisation of sum_i a_i c_i, computed here densely
+    contrib = A[:, :2].toarray() @ C[:2]
+    w = np.linalg.norm(A[:, :2].toarray(), axis=0)
+    c_ref = (w[:, None] * C[:2]).sum(axis=0)
+    for _ in range(10):
+        a_ref = np.maximum(contrib @ c_ref / (c_ref @ c_ref), 0)
+        c_ref = np.maximum(a_ref @ contrib / (a_ref @ a_ref), 0)
+    np.testing.assert_allclose(merged, a_ref, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(C_m[1], c_ref, rtol=1e-9, atol=1e-12)
 
 
 def test_detrend_df_f_known_ratio():

@@ -3,7 +3,10 @@
 Two components are merged when their footprints overlap (``a_i . a_j > 0``) and the
 correlation of their traces exceeds ``merge_thresh``; merging is transitive (connected
 components of that graph). A merged group is replaced by the rank-1 non-negative factorisation
-of the sum of its members' contributions ``sum_i a_i c_i`` on their joint support.
+of the sum of its members' contributions ``sum_i a_i c_i`` on their joint support. That sum
+(support x T) is never formed: the alternating rank-1 updates only need its products with a
+vector, ``S (C_g c)`` and ``(S^T a)^T C_g`` for the members' footprints ``S`` and traces
+``C_g``, so a group spanning much of the field of view costs no more memory than its members.
 """
 from __future__ import annotations
 
@@ -45,13 +48,14 @@ def merge_components(A: scipy.sparse.spmatrix, C: np.ndarray, merge_thresh: floa
     for i, grp in enumerate(groups):
         sub = A[:, grp]
         rows = np.unique(sub.indices)
-        contrib = np.asarray(sub[rows].todense()) @ C[grp]
+        S = scipy.sparse.csr_matrix(sub[rows], dtype=np.float64)  # (support, group)
+        Cg = np.asarray(C[grp], dtype=np.float64)
         weights = np.asarray(sub.power(2).sum(axis=0)).ravel() ** 0.5
-        c = (weights[:, None] * C[grp]).sum(axis=0)
+        c = (weights[:, None] * Cg).sum(axis=0)
         a = np.zeros(rows.size)
         for _ in range(n_iter):
-            a = np.maximum(contrib @ c / max(float(c @ c), 1e-12), 0)
-            c = np.maximum(a @ contrib / max(float(a @ a), 1e-12), 0)
+            a = np.maximum(S @ (Cg @ c) / max(float(c @ c), 1e-12), 0)
+            c = np.maximum((S.T @ a) @ Cg / max(float(a @ a), 1e-12), 0)
         new_rows.append(rows)
         new_cols.append(np.full(rows.size, i))
         new_vals.append(a)
