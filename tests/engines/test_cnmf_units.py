@@ -1,5 +1,7 @@
 """Unit tests of the CNMF pieces: params, noise, patches, merging, ΔF/F, result files."""
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -9,7 +11,8 @@ from mesmerize.core.errors import FormatVersionError, ParameterError
 from mesmerize.engines.cnmf import CNMFParams, CNMFResult, detrend_df_f
 from mesmerize.engines.cnmf.merging import merge_components
 from mesmerize.engines.cnmf.noise import pixel_noise
-from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows, restrict_footprints
+from mesmerize.engines.cnmf.patches import (embed_footprints, patch_windows,
+                                            restrict_footprints, run_patches)
 from mesmerize.engines.cnmf.spatial import update_spatial
 
 GUIDE_PARAMS = {'Input': 'Current Work Environment', 'p': 2, 'gnb': 1, 'merge_thresh': 0.25,
@@ -68,6 +71,37 @@ def test_patch_windows_cover_and_roundtrip():
 def _blob(dims, cy, cx, r=3.0):
     yy, xx = np.mgrid[:dims[0], :dims[1]]
     return np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r ** 2)).ravel(order="F")
+
+
+def _slow_area(path, window, params):
+    y0, y1, x0, x1 = window
+    if params == "fail" and window[0] == 0:
+        raise ValueError(f"bad patch in {path}")
+    time.sleep(0.01 * (window[0] % 3))  # finish out of order
+    return (y1 - y0) * (x1 - x0)
+
+
+def test_run_patches_keeps_order_reports_progress_and_cancels_on_failure():
+    windows = [(i, i + 2, 0, 3) for i in range(8)]
+    pool = ThreadPoolExecutor(max_workers=3)
+    for executor in (None, pool):
+        calls = []
+        outs = run_patches(_slow_area, "m.tif", windows, None, executor,
+                           lambda f, m: calls.append((f, m)), 0.1, 0.6)
+        assert outs == [6] * 8
+        assert [m for _, m in calls] == [f"patch {i}/8 fitted" for i in range(1, 9)]
+        assert [f for f, _ in calls] == sorted(f for f, _ in calls)
+        assert calls[-1][0] == pytest.approx(0.6)
+    pool.shutdown()
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        started = []
+
+        def fit_one(path, window, params):
+            started.append(window)
+            return _slow_area(path, window, params)
+        with pytest.raises(ValueError, match="bad patch in m.tif"):
+            run_patches(fit_one, "m.tif", windows, "fail", ex, lambda f, m: None, 0.1, 0.6)
+    assert len(started) < len(windows)  # the queued patches were cancelled
 
 
 def test_spatial_update_recovers_footprints_by_regression():

@@ -7,6 +7,9 @@ view (Fortran pixel order over ``dims``).
 """
 from __future__ import annotations
 
+from concurrent.futures import Executor, as_completed
+from typing import Any, Callable, Sequence
+
 import numpy as np
 import scipy.sparse
 
@@ -49,3 +52,35 @@ def restrict_footprints(A: scipy.sparse.spmatrix, window: tuple[int, int, int, i
     ys, xs = np.meshgrid(np.arange(y0, y1), np.arange(x0, x1), indexing="ij")
     idx = (ys + dims[0] * xs).ravel(order="F")
     return scipy.sparse.csc_matrix(scipy.sparse.csr_matrix(A)[idx])
+
+
+def run_patches(fit_one: Callable[..., Any], movie_path: str,
+                windows: Sequence[tuple[int, int, int, int]], params: Any,
+                executor: Executor | None, report: Callable[[float, str], None],
+                start: float, end: float) -> list:
+    """``fit_one(movie_path, window, params)`` for every window, on ``executor`` when given
+    (serially here otherwise); results in the order of ``windows``. Progress goes from
+    ``start`` to ``end`` as patches finish ("patch i/n fitted"); when one fails, the patches
+    not yet started are cancelled and its exception is raised."""
+    n = len(windows)
+
+    def done(i: int) -> None:
+        report(start + (end - start) * i / max(n, 1), f"patch {i}/{n} fitted")
+
+    if executor is None:
+        outs = []
+        for window in windows:
+            outs.append(fit_one(movie_path, window, params))
+            done(len(outs))
+        return outs
+    futures = {executor.submit(fit_one, movie_path, w, params): i for i, w in enumerate(windows)}
+    outs: list = [None] * n
+    try:
+        for count, fut in enumerate(as_completed(futures), start=1):
+            outs[futures[fut]] = fut.result()
+            done(count)
+    except BaseException:
+        for fut in futures:  # a failed patch fails the fit: do not start the others
+            fut.cancel()
+        raise
+    return outs

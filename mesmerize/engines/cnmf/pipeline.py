@@ -28,7 +28,7 @@ from mesmerize.engines.cnmf.merging import merge_components
 from mesmerize.engines.cnmf.movie import MovieReader, check_movie_file, read_window
 from mesmerize.engines.cnmf.noise import pixel_noise
 from mesmerize.engines.cnmf.params import CNMFParams
-from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
+from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows, run_patches
 from mesmerize.engines.cnmf.result import CNMFResult
 from mesmerize.engines.cnmf.spatial import update_spatial
 from mesmerize.engines.cnmf.streaming import (
@@ -224,11 +224,8 @@ def fit(movie_path: str | Path, params: CNMFParams | Mapping[str, Any], output_d
         else:
             windows = patch_windows(dims, params.rf, params.stride_cnmf)
             report(0.1, f"fitting {len(windows)} patches")
-            if executor is None:
-                outs = [fit_patch(movie_path, w, params) for w in windows]
-            else:
-                futures = [executor.submit(fit_patch, movie_path, w, params) for w in windows]
-                outs = [fut.result() for fut in futures]
+            outs = run_patches(fit_patch, movie_path, windows, params, executor, report,
+                               0.1, 0.6)
             timings["patches"] = time.perf_counter() - t1
             A_all = scipy.sparse.hstack([embed_footprints(A_p, w, dims)
                                          for (A_p, _), w in zip(outs, windows)]).tocsc()

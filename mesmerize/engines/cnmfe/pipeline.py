@@ -65,7 +65,7 @@ from mesmerize.engines.cnmf.evaluation import evaluate_components
 from mesmerize.engines.cnmf.initialization import background_nmf, background_of_source, hals_nmf
 from mesmerize.engines.cnmf.merging import merge_components
 from mesmerize.engines.cnmf.movie import MovieReader, check_movie_file, read_window
-from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows
+from mesmerize.engines.cnmf.patches import embed_footprints, patch_windows, run_patches
 from mesmerize.engines.cnmf.pipeline import frame_rate_from_meta, seed_footprints
 from mesmerize.engines.cnmf.result import CNMFResult
 from mesmerize.engines.cnmf.spatial import update_spatial
@@ -293,11 +293,7 @@ def patch_components(movie_path: str, dims: tuple[int, int], params: CNMFEParams
     windows = patch_windows(dims, params.rf, params.stride)
     patch_params = dataclasses.replace(params, bord_px=0)
     report(0.1, f"fitting {len(windows)} patches")
-    if executor is None:
-        outs = [fit_patch(movie_path, w, patch_params) for w in windows]
-    else:
-        futures = [executor.submit(fit_patch, movie_path, w, patch_params) for w in windows]
-        outs = [fut.result() for fut in futures]
+    outs = run_patches(fit_patch, movie_path, windows, patch_params, executor, report, 0.1, 0.25)
     A_all = scipy.sparse.hstack([embed_footprints(o.A, w, dims)
                                  for o, w in zip(outs, windows)]).tocsc()
     C_all = np.vstack([o.C for o in outs])
