@@ -1,6 +1,7 @@
 """Fixtures shared by the engine tests."""
 import pytest
 import tifffile
+from threadpoolctl import threadpool_limits
 
 from mesmerize.demo.synthetic import SyntheticParams, generate
 
@@ -14,3 +15,11 @@ def cnmf_2p_movie(tmp_path_factory):
     path = tmp_path_factory.mktemp("cnmf_2p") / "movie.tif"
     tifffile.imwrite(path, sm.movie)
     return sm, path
+
+
+@pytest.fixture(scope="module")
+def one_blas_thread():
+    """The test machine's cores are shared; BLAS threads only oversubscribe them (use with
+    ``pytestmark = pytest.mark.usefixtures("one_blas_thread")``)."""
+    with threadpool_limits(1):
+        yield

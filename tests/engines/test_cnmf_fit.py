@@ -10,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import tifffile
-from threadpoolctl import threadpool_limits
 
 from mesmerize.core.errors import ImageLoadError, ParameterError
 from mesmerize.core.meta import write_meta_json
@@ -23,11 +22,7 @@ PARAMS = {"p": 1, "gnb": 2, "merge_thresh": 0.8, "rf": None, "stride_cnmf": 10, 
           "refit": False}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    """The test machine's cores are shared; BLAS threads only oversubscribe them."""
-    with threadpool_limits(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 @pytest.fixture(scope="module")

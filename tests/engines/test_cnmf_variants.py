@@ -10,25 +10,12 @@ slow fluctuations are not modelled and leak into the neurons' traces and footpri
 """
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from mesmerize.engines.cnmf import fit
 from mesmerize.engines.cnmf.scoring import match_components
+from tests.engines.test_cnmf_fit import PARAMS
 
-PARAMS = {"p": 1, "gnb": 2, "merge_thresh": 0.8, "rf": None, "stride_cnmf": 10, "k": 60,
-          "gSig": 4, "min_SNR": 2.5, "rval_thr": 0.8, "cnn_thr": 0.8, "decay_time": 0.6,
-          "refit": False}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    with threadpool_limits(1):
-        yield
-
-
-@pytest.fixture(scope="module")
-def movie(cnmf_2p_movie):
-    return cnmf_2p_movie
+pytestmark = pytest.mark.usefixtures("one_blas_thread")
 
 
 def _score(res, sm):
@@ -37,8 +24,8 @@ def _score(res, sm):
                             sm.calcium, res.C[good])
 
 
-def test_p0_no_dynamics(movie, tmp_path):
-    sm, path = movie
+def test_p0_no_dynamics(cnmf_2p_movie, tmp_path):
+    sm, path = cnmf_2p_movie
     res = fit(path, dict(PARAMS, p=0), tmp_path, fr=sm.params.fps)
     K = res.n_components
     assert res.g.shape == (K, 0)
@@ -49,8 +36,8 @@ def test_p0_no_dynamics(movie, tmp_path):
     assert np.nanmedian(score.trace_corr) >= 0.8
 
 
-def test_gnb0_no_background_with_patches(movie, tmp_path):
-    sm, path = movie
+def test_gnb0_no_background_with_patches(cnmf_2p_movie, tmp_path):
+    sm, path = cnmf_2p_movie
     res = fit(path, dict(PARAMS, gnb=0, rf=32, k=12), tmp_path, fr=sm.params.fps)
     assert res.b.shape == (128 * 128, 0) and res.f.shape == (0, 1000)
     score = _score(res, sm)
