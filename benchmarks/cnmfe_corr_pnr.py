@@ -28,9 +28,9 @@ from pathlib import Path  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from process_memory import MemorySampler, anon_bytes, cpu_seconds  # noqa: E402
+from synthetic_1p import synthetic_1p_movie  # noqa: E402
 
-from mesmerize.demo.synthetic import (SyntheticParams, load_ground_truth,  # noqa: E402
-                                      write_synthetic_tiff)
+from mesmerize.demo.synthetic import load_ground_truth  # noqa: E402
 from mesmerize.engines.cnmfe import CNMFEParams, corr_pnr  # noqa: E402
 
 
@@ -50,16 +50,7 @@ def main() -> None:
     cv2.setNumThreads(1)
     work = Path(args.dir or tempfile.mkdtemp(prefix="cnmfe_bench_"))
     work.mkdir(parents=True, exist_ok=True)
-    movie = work / f"synthetic_1p_{args.size}x{args.size}x{args.frames}.tif"
-    truth_path = movie.with_name(movie.stem + "_truth.npz")
-    n_neurons = max(10, args.size * args.size // 1000)
-    if not (movie.exists() and truth_path.exists()):
-        t = time.perf_counter()
-        write_synthetic_tiff(movie, SyntheticParams(shape=(args.frames, args.size, args.size),
-                                                    n_neurons=n_neurons, neuron_radius=4.0,
-                                                    mode="1p", seed=0, dtype="uint16"))
-        print(f"wrote {movie} ({movie.stat().st_size / 2**30:.2f} GiB) in "
-              f"{time.perf_counter() - t:.1f} s")
+    movie, truth_path, n_neurons = synthetic_1p_movie(work, args.size, args.frames)
     params = CNMFEParams(gSig=args.gsig)
     idle_anon = anon_bytes(os.getpid())
     sampler = MemorySampler()
